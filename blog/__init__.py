@@ -1,0 +1,65 @@
+"""The blog: a Flask application on MongoDB through MongoEngine."""
+import logging
+import os
+
+from flask import Flask, g, request
+
+from blog import db
+from blog.config import load_config
+from blog.errors import register_error_handlers
+from blog.extensions import cache, csrf, limiter, login_manager
+from blog.instrumentation import server_timing
+from blog.security import add_security_headers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=os.path.join(ROOT, "templates"),
+                static_folder=os.path.join(ROOT, "static"),
+                instance_path=os.path.join(ROOT, "instance"))
+    load_config(app, test_config)
+    _configure_logging(app)
+
+    db.connect_db(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app, config=_cache_config(app))
+
+    from blog.api.routes import bp as api_bp
+    from blog.auth.routes import bp as auth_bp
+    from blog.health import bp as health_bp
+    from blog.posts.routes import bp as posts_bp
+    from blog.users.routes import bp as users_bp
+    for blueprint in (auth_bp, posts_bp, users_bp, api_bp, health_bp):
+        app.register_blueprint(blueprint)
+
+    register_error_handlers(app)
+    from blog.templating import register_template_helpers
+    register_template_helpers(app)
+
+    app.before_request(_start_request)
+    app.after_request(add_security_headers)
+    app.after_request(server_timing)
+    return app
+
+
+def _start_request():
+    g.db_operations = 0
+    g.db_millis = 0.0
+    g.client_ip = request.remote_addr
+
+
+def _cache_config(app):
+    if app.config.get("REDIS_URL"):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"]}
+    return {"CACHE_TYPE": "SimpleCache"}
+
+
+def _configure_logging(app):
+    level = logging.DEBUG if app.debug else logging.INFO
+    logging.getLogger("blog").setLevel(level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,26 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+
+from blog.models.user import MAX_PASSWORD_BYTES, password_problem
+
+
+def usable_password(form, field):
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    name = StringField("Name", validators=[InputRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[InputRequired(), usable_password])
+    password_confirm = PasswordField("Repeat the password", validators=[
+        InputRequired(), EqualTo("password", message="The two passwords differ.")])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[
+        InputRequired(), Length(max=4 * MAX_PASSWORD_BYTES)])
+    remember = BooleanField("Keep me logged in on this device")

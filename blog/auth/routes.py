@@ -1,0 +1,91 @@
+"""Registration, login and logout."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from mongoengine import NotUniqueError, ValidationError
+
+from blog.auth.forms import LoginForm, RegisterForm
+from blog.extensions import limiter, login_manager
+from blog.forms import apply_model_errors
+from blog.models import User
+from blog.models.user import check_password_hash, normalise_email
+from blog.security import safe_next_url
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@login_manager.user_loader
+def load_user(session_id):
+    return User.by_session_id(session_id)
+
+
+def _login_account_key():
+    email = request.form.get("email", "")
+    return f"login-account:{normalise_email(email)[:254]}"
+
+
+def _login_failed(response):
+    return response.status_code != 302
+
+
+def _home():
+    return url_for("posts.index")
+
+
+def _start_session(user, remember=False):
+    """A fresh session for ``user``: nothing from before the login is kept."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = User(email=form.email.data, name=form.name.data)
+        try:
+            user.set_password(form.password.data)
+            user.save()
+        except NotUniqueError:
+            form.email.errors.append("That email is already registered. Log in instead?")
+        except ValidationError as error:
+            apply_model_errors(form, error)
+        else:
+            _start_session(user)
+            flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            return redirect(_home())
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_account_key, deduct_when=_login_failed)
+def login():
+    form = LoginForm()
+    next_url = safe_next_url(request.args.get("next"))
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        password_ok = check_password_hash(user.password_hash if user else None,
+                                          form.password.data)
+        if user is not None and password_ok:
+            _start_session(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.name}.", "success")
+            return redirect(next_url or _home())
+        form.form_errors.append("That email and password do not match an account.")
+    elif request.method == "GET" and current_user.is_authenticated:
+        return redirect(next_url or _home())
+    return render_template("auth/login.html", form=form), 401 if form.errors or form.form_errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    user = current_user._get_current_object()
+    user.end_sessions()
+    user.save()
+    logout_user()
+    session.clear()
+    flash("You have logged out.", "info")
+    return redirect(_home())

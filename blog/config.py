@@ -1,0 +1,76 @@
+"""Settings, from defaults, the environment and ``create_app(test_config)``."""
+import os
+import secrets
+from datetime import timedelta
+
+
+class Config:
+    MONGODB_URI = None
+    EMBEDDED_DB_PATH = None
+    MONGODB_TIMEOUT_MS = 1000
+    MONGODB_SOCKET_TIMEOUT_MS = 10000
+    MONGODB_MAX_POOL_SIZE = 50
+    REDIS_URL = None
+    SLOW_QUERY_MS = 200
+
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    POSTS_PER_PAGE = 10
+    SESSION_COOKIE_SECURE = None  # None: Secure unless debugging or testing
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_SECURE = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    BCRYPT_ROUNDS = 12
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    LOGIN_LIMIT_PER_IP = "10 per minute"
+    LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+
+    CACHE_DEFAULT_TIMEOUT = 300
+    STATS_CACHE_TIMEOUT = 30
+
+
+def load_config(app, test_config):
+    """Defaults, then environment variables, then ``test_config``."""
+    app.config.from_object(Config)
+    app.config["EMBEDDED_DB_PATH"] = os.path.join(app.instance_path, "embedded-db.json")
+    for key in ("MONGODB_URI", "EMBEDDED_DB_PATH", "REDIS_URL", "SECRET_KEY"):
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    app.config.from_prefixed_env("FLASK")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    relaxed = app.debug or app.testing
+    if not app.config.get("SECRET_KEY"):
+        if not relaxed:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it to a long random value in the environment "
+                "(python -c 'import secrets; print(secrets.token_hex(32))'), or run with --debug.")
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not relaxed
+    if app.config["REMEMBER_COOKIE_SECURE"] is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def _instance_secret(instance_path):
+    """A development key kept in instance/, so sessions survive the reloader."""
+    path = os.path.join(instance_path, "secret_key")
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as key_file:
+            key_file.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    with open(path) as key_file:
+        return key_file.read().strip()

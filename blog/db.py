@@ -1,0 +1,104 @@
+"""Connecting to the database in one of three modes (DESIGN §2).
+
+- ``MONGODB_URI`` unset: the embedded store, kept in ``EMBEDDED_DB_PATH``;
+- ``mongomock://name``: the embedded engine in memory only (tests);
+- ``mongodb://`` or ``mongodb+srv://``: a real server.
+"""
+import logging
+from urllib.parse import urlsplit
+
+import mongoengine
+from mongoengine.connection import get_db
+
+from blog.embedded import EmbeddedClient, EmbeddedFile
+from blog.instrumentation import listeners
+
+log = logging.getLogger("blog.db")
+
+EMBEDDED, MEMORY, SERVER = "embedded", "memory", "server"
+DEFAULT_DB_NAME = "blog"
+
+
+def database_mode(uri):
+    if not uri:
+        return EMBEDDED
+    scheme = urlsplit(uri).scheme
+    if scheme == "mongomock":
+        return MEMORY
+    if scheme in ("mongodb", "mongodb+srv"):
+        return SERVER
+    raise ValueError(f"MONGODB_URI must start with mongodb://, mongodb+srv:// or mongomock://, "
+                     f"not {scheme or uri!r}")
+
+
+def connect_db(app):
+    """Connect the default mongoengine alias as the app's config says."""
+    uri = app.config.get("MONGODB_URI")
+    mode = database_mode(uri)
+    mongoengine.disconnect()
+    if mode == SERVER:
+        mongoengine.connect(
+            host=uri, connect=False, tz_aware=True, uuidRepresentation="standard",
+            maxPoolSize=app.config["MONGODB_MAX_POOL_SIZE"],
+            serverSelectionTimeoutMS=app.config["MONGODB_TIMEOUT_MS"],
+            connectTimeoutMS=app.config["MONGODB_TIMEOUT_MS"],
+            socketTimeoutMS=app.config["MONGODB_SOCKET_TIMEOUT_MS"],
+            event_listeners=listeners(),
+        )
+        log.info("database: MongoDB server %s", _without_password(uri))
+    else:
+        persistence = None
+        if mode == EMBEDDED:
+            persistence = EmbeddedFile(app.config["EMBEDDED_DB_PATH"]).open()
+            app.extensions["embedded_file"] = persistence
+        name = urlsplit(uri).netloc or urlsplit(uri).path.strip("/") if uri else DEFAULT_DB_NAME
+        mongoengine.connect(
+            db=name or DEFAULT_DB_NAME, host="mongodb://localhost", tz_aware=True,
+            uuidRepresentation="standard", mongo_client_class=EmbeddedClient,
+            persistence=persistence,
+        )
+        ensure_indexes()
+        if mode == EMBEDDED:
+            log.info("database: embedded store in %s", persistence.path)
+        else:
+            log.info("database: in memory (%s)", uri)
+    app.extensions["database_mode"] = mode
+    return mode
+
+
+def disconnect_db(app):
+    mongoengine.disconnect()
+    persistence = app.extensions.pop("embedded_file", None)
+    if persistence:
+        persistence.close()
+
+
+def document_classes():
+    from blog import models
+    return models.ALL
+
+
+def ensure_indexes():
+    for document in document_classes():
+        document.ensure_indexes()
+
+
+def ping():
+    """Raise if the database cannot be reached."""
+    get_db().command("ping")
+
+
+def supports_transactions():
+    """True on a replica set or sharded cluster, where sessions and transactions exist."""
+    client = get_db().client
+    if isinstance(client, EmbeddedClient):
+        return False
+    hello = client.admin.command("hello")
+    return bool(hello.get("setName") or hello.get("msg") == "isdbgrid")
+
+
+def _without_password(uri):
+    parts = urlsplit(uri)
+    if parts.password:
+        return uri.replace(f":{parts.password}@", ":***@")
+    return uri

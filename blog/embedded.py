@@ -1,0 +1,301 @@
+"""The embedded store: mongomock, made safe for threads and kept in a file.
+
+mongomock evaluates every query in Python and updates documents in place, so
+each operation here runs under one lock (which also makes a guarded update
+such as ``{"points": {"$gte": n}}`` atomic, as it is on a server). A cursor
+copies only the page it returns rather than every match, and a lookup by
+``_id`` or by a unique key skips the full scan.
+
+``EmbeddedFile`` loads the store from MongoDB Extended JSON at start and writes
+it back atomically shortly after each change and at exit. An exclusive lock on
+a ``.lock`` file beside it keeps a second process out.
+"""
+import atexit
+import fcntl
+import functools
+import logging
+import os
+import threading
+
+import mongomock
+from bson import json_util
+from bson.json_util import JSONOptions
+from mongomock import filtering, helpers
+from mongomock.collection import Cursor
+from mongomock.database import Database
+
+from blog.instrumentation import Stopwatch, add_time_to_last_operation, record_operation
+
+log = logging.getLogger("blog.db")
+
+READ_OPERATIONS = (
+    "find", "find_one", "count_documents", "estimated_document_count", "aggregate",
+    "distinct", "list_indexes", "index_information",
+)
+WRITE_OPERATIONS = (
+    "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one",
+    "delete_many", "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
+    "create_index", "drop_index", "drop_indexes", "drop",
+)
+_depth = threading.local()
+
+
+class EmbeddedStoreBusy(RuntimeError):
+    """Another process holds the embedded store."""
+
+
+def _operation(method, writes):
+    """Run a collection method under the store lock, counted once per call.
+
+    mongomock's methods call one another (``find_one`` calls ``find``); only
+    the outermost call is an operation.
+    """
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        outermost = getattr(_depth, "value", 0) == 0
+        _depth.value = getattr(_depth, "value", 0) + 1
+        try:
+            with self.database.client.store_lock, Stopwatch() as watch:
+                return method(self, *args, **kwargs)
+        finally:
+            _depth.value -= 1
+            if outermost:
+                record_operation(method.__name__, self.name, watch.seconds)
+                if writes:
+                    self.database.client.changed()
+
+    return run
+
+
+class EmbeddedCursor(Cursor):
+    def _compute_results(self, with_limit_and_skip=False):
+        with self.collection.database.client.store_lock, Stopwatch() as watch:
+            matches = self.collection.matching_documents(self._spec, self._sort)
+            if with_limit_and_skip:
+                matches = matches[self._skip:]
+                if self._limit:
+                    matches = matches[:abs(self._limit)]
+            results = [self.collection.copy_document(doc, self._projection) for doc in matches]
+        add_time_to_last_operation(watch.seconds)
+        return results
+
+
+class EmbeddedCollection(mongomock.Collection):
+    def find(self, filter=None, projection=None, skip=0, limit=0, sort=None, **kwargs):
+        cursor = EmbeddedCursor(self, filter or {}, sort, projection, skip, limit)
+        for option in ("max_time_ms", "allow_disk_use"):
+            if kwargs.get(option) is not None:
+                getattr(cursor, option)(kwargs[option])
+        return cursor
+
+    def with_options(self, **options):
+        return self
+
+    def matching_documents(self, spec, sort):
+        documents = list(self._iter_documents(spec))
+        for key, direction in reversed(sort or []):
+            if key.startswith("$"):
+                raise NotImplementedError(f"sorting by {key} is not supported")
+            documents.sort(key=lambda doc: filtering.resolve_sort_key(key, doc),
+                           reverse=direction < 0)
+        return documents
+
+    def copy_document(self, document, projection):
+        copy = self._copy_only_fields(document, projection, dict)
+        if self.codec_options.tz_aware:
+            copy = helpers.make_datetime_timezone_aware_in_document(copy)
+        return copy
+
+    def _iter_documents(self, filter):
+        key = _single_equality(filter)
+        if key == "_id":
+            document = self._store._documents.get(filter["_id"])
+            return iter([document] if document is not None else [])
+        if key is not None and self._unique_keys().get(key):
+            value = filter[key]
+            return (doc for doc in list(self._store._documents.values())
+                    if doc.get(key) == value)
+        return super()._iter_documents(filter)
+
+    def _unique_keys(self):
+        return {
+            index["key"][0][0]: True
+            for index in self._store.indexes.values()
+            if index.get("unique") and len(index["key"]) == 1 and "." not in index["key"][0][0]
+            and not index.get("sparse") and "partialFilterExpression" not in index
+        }
+
+    def _ensure_uniques(self, new_data):
+        simple = self._unique_keys()
+        for key in simple:
+            value = new_data.get(key)
+            if isinstance(value, (list, dict)):
+                return super()._ensure_uniques(new_data)
+            same = sum(1 for doc in self._store._documents.values() if doc.get(key) == value)
+            if same > 1:
+                raise mongomock.DuplicateKeyError(
+                    f"E11000 duplicate key error: {key} {value!r}", 11000)
+        if len(simple) < sum(1 for i in self._store.indexes.values() if i.get("unique")):
+            super()._ensure_uniques(new_data)
+
+
+def _single_equality(filter):
+    if isinstance(filter, dict) and len(filter) == 1:
+        (key, value), = filter.items()
+        if not key.startswith("$") and not isinstance(value, (dict, list)):
+            return key
+    return None
+
+
+for _name in READ_OPERATIONS + WRITE_OPERATIONS:
+    setattr(EmbeddedCollection, _name,
+            _operation(getattr(mongomock.Collection, _name), _name in WRITE_OPERATIONS))
+
+
+class EmbeddedDatabase(Database):
+    def get_collection(self, name, codec_options=None, read_preference=None,
+                       write_concern=None, read_concern=None):
+        if name not in self._collection_accesses:
+            self._ensure_valid_collection_name(name)
+            self._collection_accesses[name] = EmbeddedCollection(
+                self, name=name, read_preference=read_preference or self.read_preference,
+                codec_options=codec_options or self._codec_options, _db_store=self._store)
+        return self._collection_accesses[name]
+
+
+class EmbeddedClient(mongomock.MongoClient):
+    """mongomock's client, with our collections; ``persistence`` is an
+    ``EmbeddedFile`` or None (in memory only)."""
+
+    def __init__(self, *args, persistence=None, **kwargs):
+        super().__init__(*args, _store=persistence.store if persistence else None, **kwargs)
+        self.persistence = persistence
+        self.store_lock = persistence.lock if persistence else threading.RLock()
+
+    def get_database(self, name=None, codec_options=None, read_preference=None,
+                     write_concern=None, read_concern=None):
+        if name is None:
+            return self.get_default_database()
+        if name not in self._database_accesses:
+            self._database_accesses[name] = EmbeddedDatabase(
+                self, name, read_preference=read_preference or self.read_preference,
+                codec_options=codec_options or self._codec_options, _store=self._store[name])
+        return self._database_accesses[name]
+
+    def changed(self):
+        if self.persistence:
+            self.persistence.changed()
+
+
+class EmbeddedFile:
+    """The embedded store's file: loaded once, written back after changes."""
+
+    FORMAT = 1
+
+    def __init__(self, path, flush_delay=0.5):
+        self.path = os.path.abspath(path)
+        self.flush_delay = flush_delay
+        self.lock = threading.RLock()
+        self.store = mongomock.store.ServerStore()
+        self._dirty = threading.Event()
+        self._closed = threading.Event()
+        self._lock_file = None
+        self._flusher = None
+
+    def open(self):
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self._acquire_process_lock()
+        self._load()
+        self._flusher = threading.Thread(target=self._flush_loop, name="embedded-store-flush",
+                                         daemon=True)
+        self._flusher.start()
+        atexit.register(self.close)
+        return self
+
+    def _acquire_process_lock(self):
+        lock_path = self.path + ".lock"
+        handle = open(lock_path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise EmbeddedStoreBusy(
+                f"The embedded store {self.path} is already open in another process "
+                f"(pid {holder}). It serves one process only: stop the other one, or set "
+                f"MONGODB_URI to use a MongoDB server.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+
+    def _load(self):
+        if not os.path.exists(self.path):
+            return
+        with open(self.path, encoding="utf-8") as source:
+            data = json_util.loads(source.read(), json_options=JSONOptions(tz_aware=False))
+        client = mongomock.MongoClient(_store=self.store)
+        for db_name, collections in data["databases"].items():
+            for collection_name, documents in collections.items():
+                if documents:
+                    client[db_name][collection_name].insert_many(documents)
+                else:
+                    client[db_name].create_collection(collection_name)
+
+    def changed(self):
+        self._dirty.set()
+
+    def _flush_loop(self):
+        while not self._closed.is_set():
+            self._dirty.wait()
+            if self._closed.wait(self.flush_delay):
+                return
+            self._dirty.clear()
+            try:
+                self.save()
+            except OSError:
+                log.exception("could not write the embedded store to %s", self.path)
+                self._dirty.set()
+
+    def save(self):
+        parts = []
+        for db_name in self.store._databases:
+            db_store = self.store[db_name]
+            collections = []
+            for name in db_store.list_created_collection_names():
+                with self.lock:
+                    documents = json_util.dumps(list(db_store[name]._documents.values()),
+                                                json_options=json_util.RELAXED_JSON_OPTIONS)
+                collections.append(f"{json_util.dumps(name)}: {documents}")
+            parts.append(f"{json_util.dumps(db_name)}: {{{', '.join(collections)}}}")
+        text = f'{{"format": {self.FORMAT}, "databases": {{{", ".join(parts)}}}}}'
+        temporary = f"{self.path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as target:
+            target.write(text)
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(temporary, self.path)
+        directory = os.open(os.path.dirname(self.path), os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def close(self):
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._dirty.set()
+        if self._flusher and self._flusher is not threading.current_thread():
+            self._flusher.join(timeout=5)
+        try:
+            self.save()
+        finally:
+            if self._lock_file:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                self._lock_file.close()
+                self._lock_file = None
+        atexit.unregister(self.close)

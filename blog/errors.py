@@ -1,0 +1,101 @@
+"""Error pages for people and JSON errors for the API (DESIGN §6)."""
+import logging
+
+from flask import jsonify, render_template, request
+from mongoengine import DoesNotExist, NotUniqueError, ValidationError
+from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from blog.models.querysets import PageNotFound
+
+log = logging.getLogger("blog.errors")
+
+TITLES = {
+    400: "That request did not make sense",
+    401: "Please log in",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "That conflicts with something that exists",
+    413: "That is too large",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+    503: "The blog is briefly unavailable",
+}
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests",
+    500: "internal_error", 503: "unavailable",
+}
+RETRY_AFTER_SECONDS = 5
+
+
+def wants_json():
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status, message, headers=None):
+    if wants_json():
+        response = jsonify(success=False, error={"code": CODES.get(status, "error"),
+                                                 "message": message})
+    else:
+        response = render_template("errors/error.html", status=status,
+                                   title=TITLES.get(status, "Error"), message=message,
+                                   database_down=status == 503)
+    return response, status, headers or {}
+
+
+def register_error_handlers(app):
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        headers = {}
+        if error.code == 405 and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        if error.code == 429:
+            headers["Retry-After"] = "60"
+        if error.code == 503:
+            headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        message = error.description if error.code not in (500,) else _generic_500()
+        return error_response(error.code, message, headers)
+
+    @app.errorhandler(ValidationError)
+    def invalid(error):
+        fields = getattr(error, "errors", None) or {}
+        message = "; ".join(f"{field}: {_message(detail)}" for field, detail in fields.items())
+        return error_response(400, message or str(error.message))
+
+    @app.errorhandler(NotUniqueError)
+    def conflict(error):
+        return error_response(409, "That already exists.")
+
+    @app.errorhandler(DoesNotExist)
+    @app.errorhandler(PageNotFound)
+    def missing(error):
+        return error_response(404, "There is nothing here.")
+
+    @app.errorhandler(ServerSelectionTimeoutError)
+    @app.errorhandler(ConnectionFailure)
+    @app.errorhandler(AutoReconnect)
+    def database_down(error):
+        log.error("database unreachable: %s", error)
+        return error_response(503, ServiceUnavailable.description if wants_json() else
+                              "We cannot reach the database right now. Please try again in a "
+                              "few seconds.", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @app.errorhandler(InternalServerError)
+    def internal(error):
+        original = getattr(error, "original_exception", None)
+        if original is not None:
+            log.error("unhandled error on %s %s", request.method, request.path,
+                      exc_info=original)
+        return error_response(500, _generic_500())
+
+
+def _generic_500():
+    return "The error has been logged. Please try again later."
+
+
+def _message(detail):
+    if isinstance(detail, dict):
+        return "; ".join(_message(value) for value in detail.values())
+    return getattr(detail, "message", None) or str(detail)

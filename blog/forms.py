@@ -1,0 +1,39 @@
+"""Helpers shared by every blueprint's forms and query parameters."""
+from flask import abort, request
+from mongoengine import ValidationError
+
+MAX_PAGE_PARAM_LENGTH = 9
+
+
+def apply_model_errors(form, error: ValidationError):
+    """Show a document's validation errors beside the form's fields."""
+    shown = False
+    for field_name, detail in (error.errors or {}).items():
+        field = getattr(form, _form_field(field_name), None)
+        if field is not None:
+            field.errors = list(field.errors) + [_text(detail)]
+            shown = True
+    if not shown:
+        form.form_errors.append(_text(error.message) or "Please check the form.")
+
+
+def _form_field(name):
+    return {"password_hash": "password", "profile": "bio"}.get(name, name)
+
+
+def _text(detail):
+    if isinstance(detail, dict):
+        return " ".join(_text(value) for value in detail.values())
+    if isinstance(detail, ValidationError):
+        if detail.errors:
+            return _text(detail.errors)
+        return detail.message
+    return str(detail)
+
+
+def page_arg(name="page"):
+    """The ``page`` query parameter as a positive whole number, or a 400."""
+    raw = request.args.get(name, "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_PAGE_PARAM_LENGTH or int(raw) < 1:
+        abort(400, description=f"“{name}” must be a whole number from 1 up.")
+    return int(raw)

@@ -1,0 +1,154 @@
+"""Users: accounts, roles, profiles and kudos points."""
+import re
+import secrets
+from datetime import datetime, timezone
+
+import bcrypt
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from mongoengine import (
+    DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, StringField,
+    ValidationError,
+)
+
+from blog.models.querysets import BlogQuerySet
+
+ROLES = ("user", "moderator", "admin")
+STARTING_POINTS = 100
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_BYTES = 72
+DEFAULT_BCRYPT_ROUNDS = 12
+WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def password_problem(password):
+    """Why a password cannot be used, or None."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return (f"Use at most {MAX_PASSWORD_BYTES} bytes (accented letters and symbols "
+                "count as two to four).")
+    return None
+
+
+def _rounds():
+    if has_app_context():
+        return current_app.config.get("BCRYPT_ROUNDS", DEFAULT_BCRYPT_ROUNDS)
+    return DEFAULT_BCRYPT_ROUNDS
+
+
+# A real hash, checked against when the email is unknown, so that a login
+# takes as long whether or not the account exists.
+_DUMMY_HASH = bcrypt.hashpw(b"no such account", bcrypt.gensalt(DEFAULT_BCRYPT_ROUNDS))
+
+
+def check_password_hash(password_hash, password):
+    encoded = password.encode("utf-8") if isinstance(password, str) else b""
+    if not encoded or len(encoded) > MAX_PASSWORD_BYTES:
+        bcrypt.checkpw(b"not a password", _DUMMY_HASH)
+        return False
+    return bcrypt.checkpw(encoded, (password_hash or _DUMMY_HASH.decode()).encode())
+
+
+def normalise_email(email):
+    return email.strip().lower() if isinstance(email, str) else email
+
+
+class Profile(EmbeddedDocument):
+    bio = StringField(max_length=500, default="")
+    age = IntField(min_value=13, max_value=120, null=True)
+    website = StringField(max_length=200, default="")
+
+    def clean(self):
+        if self.website and not WEBSITE.match(self.website):
+            raise ValidationError(errors={"website": "Give a web address starting with "
+                                                     "http:// or https://."})
+
+
+class User(UserMixin, Document):
+    email = StringField(required=True, max_length=254, unique=True)
+    name = StringField(required=True, max_length=80)
+    password_hash = StringField(required=True)
+    role = StringField(choices=ROLES, default="user")
+    profile = EmbeddedDocumentField(Profile, default=Profile)
+    points = IntField(min_value=0, default=STARTING_POINTS)
+    session_token = StringField(required=True, default=lambda: secrets.token_urlsafe(16))
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    meta = {
+        "collection": "user",
+        "indexes": ["role", "-created_at"],
+        "ordering": ["-created_at"],
+        "queryset_class": BlogQuerySet,
+        "auto_create_index": False,
+    }
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        errors = {}
+        if isinstance(self.email, str):
+            self.email = normalise_email(self.email)
+            try:
+                validate_email(self.email, check_deliverability=False)
+            except EmailNotValidError:
+                errors["email"] = "Give a valid email address, like name@example.com."
+        if isinstance(self.name, str):
+            self.name = " ".join(self.name.split())
+            if not self.name:
+                errors["name"] = "Give a name to show on your posts."
+        if errors:
+            raise ValidationError("Invalid user", errors=errors)
+        self.updated_at = utcnow()
+
+    def set_password(self, password):
+        problem = password_problem(password)
+        if problem:
+            raise ValidationError(problem, errors={"password": problem})
+        self.password_hash = bcrypt.hashpw(
+            password.encode("utf-8"), bcrypt.gensalt(_rounds())).decode()
+        self.session_token = secrets.token_urlsafe(16)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self):
+        """Invalidate every session and remember cookie of this user."""
+        self.session_token = secrets.token_urlsafe(16)
+
+    def get_id(self):
+        return f"{self.pk}:{self.session_token}"
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    @property
+    def is_moderator(self):
+        return self.role in ("moderator", "admin")
+
+    @classmethod
+    def by_email(cls, email):
+        if not isinstance(email, str):
+            return None
+        return cls.objects(email=normalise_email(email)).first()
+
+    @classmethod
+    def by_session_id(cls, session_id):
+        """The user a Flask-Login id names, if its session token still holds."""
+        if not isinstance(session_id, str) or ":" not in session_id:
+            return None
+        user_id, token = session_id.split(":", 1)
+        if not re.fullmatch(r"[0-9a-f]{24}", user_id):
+            return None
+        user = cls.objects(pk=user_id).first()
+        if user is None or not secrets.compare_digest(user.session_token, token):
+            return None
+        return user

@@ -1,0 +1,13 @@
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from blog.models.post import MAX_CONTENT, MAX_TITLE, STATUSES
+
+
+class PostForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired(), Length(max=MAX_TITLE)])
+    content = TextAreaField("Content (Markdown)", validators=[Length(max=MAX_CONTENT)])
+    tags = StringField("Tags, separated by commas", validators=[Length(max=400)])
+    status = SelectField("Status", choices=[(s, s.capitalize()) for s in STATUSES],
+                         default="draft")

@@ -1,0 +1,131 @@
+"""Reading and writing posts: the home page, posts, tags and feeds."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from mongoengine import ValidationError
+
+from blog.forms import apply_model_errors, page_arg
+from blog.models import Post
+from blog.models.post import split_tags
+from blog.models.querysets import load_references
+from blog.posts.forms import PostForm
+from blog.rendering import render_markdown
+
+bp = Blueprint("posts", __name__)
+
+FEED_SIZE = 20
+TAG_CLOUD_SIZE = 40
+
+
+def _per_page():
+    return current_app.config["POSTS_PER_PAGE"]
+
+
+def _post_or_404(slug):
+    post = Post.objects(slug=slug).first() if len(slug) <= 100 else None
+    if post is None or not post.can_view(current_user):
+        abort(404, description="There is no post at this address.")
+    return post
+
+
+@bp.route("/")
+def index():
+    page = Post.listing().paginate(page_arg(), _per_page(), related=["author"])
+    return render_template("posts/index.html", page=page, tags=Post.tag_counts(12))
+
+
+@bp.route("/posts/<slug>")
+def show(slug):
+    post = _post_or_404(slug)
+    return render_template("posts/show.html", post=post)
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = _post_form()
+    post = Post(author=current_user._get_current_object())
+    return _edit(form, post, is_new=True)
+
+
+@bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    post = _post_or_404(slug)
+    if not post.can_edit(current_user):
+        abort(403, description="Only the author, moderators and admins can edit this post.")
+    form = _post_form(post)
+    return _edit(form, post, is_new=False)
+
+
+def _post_form(post=None):
+    form = PostForm(obj=post)
+    if post is not None and request.method == "GET":
+        form.tags.data = ", ".join(post.tags)
+    return form
+
+
+def _edit(form, post, is_new):
+    preview = None
+    if form.validate_on_submit():
+        if "preview" in request.form:
+            preview = render_markdown(form.content.data)
+        else:
+            post.title = form.title.data
+            post.content = form.content.data or ""
+            post.tags = split_tags(form.tags.data)
+            post.status = form.status.data
+            try:
+                post.save()
+            except ValidationError as error:
+                apply_model_errors(form, error)
+            else:
+                flash("Post created." if is_new else "Post saved.", "success")
+                return redirect(url_for("posts.show", slug=post.slug))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("posts/edit.html", form=form, post=post, is_new=is_new,
+                           preview=preview), status
+
+
+@bp.route("/posts/<slug>/delete", methods=["POST"])
+@login_required
+def delete(slug):
+    post = _post_or_404(slug)
+    if not post.can_delete(current_user):
+        abort(403, description="Only the author and admins can delete this post.")
+    post.delete()
+    flash(f"“{post.title}” was deleted.", "info")
+    return redirect(url_for("posts.index"))
+
+
+@bp.route("/tags/")
+def tags():
+    return render_template("posts/tags.html", tags=Post.tag_counts(None))
+
+
+@bp.route("/tags/<tag>")
+def tag(tag):
+    tag = tag.strip().lower()
+    page = Post.listing()(tags=tag).paginate(page_arg(), _per_page(), related=["author"])
+    return render_template("posts/tag.html", tag=tag, page=page)
+
+
+@bp.route("/feed.atom")
+def feed():
+    return _atom(Post.published(), title="All posts", self_url=url_for("posts.feed"),
+                 page_url=url_for("posts.index"))
+
+
+@bp.route("/tags/<tag>/feed.atom")
+def tag_feed(tag):
+    tag = tag.strip().lower()
+    return _atom(Post.published()(tags=tag), title=f"Posts tagged {tag}",
+                 self_url=url_for("posts.tag_feed", tag=tag),
+                 page_url=url_for("posts.tag", tag=tag))
+
+
+def _atom(posts, title, self_url, page_url):
+    entries = list(posts.exclude("content").limit(FEED_SIZE))
+    load_references(entries, "author")
+    body = render_template("posts/feed.atom.xml", title=title, entries=entries,
+                           self_url=self_url, page_url=page_url)
+    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

@@ -1,0 +1,47 @@
+"""Markdown to safe HTML, and plain-text excerpts."""
+import re
+from html import unescape
+
+import nh3
+from markdown_it import MarkdownIt
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+_markdown.enable(["table", "strikethrough", "replacements", "smartquotes"])
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+
+
+def render_markdown(text):
+    """Markdown rendered, then sanitised: no script, handler, style or unsafe URL survives."""
+    return nh3.clean(
+        _markdown.render(text or ""),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def plain_text(html):
+    """The words of sanitised HTML, without markup."""
+    return " ".join(unescape(re.sub(r"<[^>]*>", " ", html or "")).split())
+
+
+def excerpt(html, words=40):
+    parts = plain_text(html).split()
+    if len(parts) <= words:
+        return " ".join(parts)
+    return " ".join(parts[:words]) + "…"

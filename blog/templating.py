@@ -1,0 +1,32 @@
+"""Filters and globals the templates share."""
+from datetime import datetime, timezone
+
+from flask import request, url_for
+
+
+def _aware(value):
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def date(value):
+    return _aware(value).strftime("%-d %B %Y") if value else ""
+
+
+def isodate(value):
+    return _aware(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else ""
+
+
+def page_url(number):
+    """The current page's URL with another ``page`` number, other parameters kept."""
+    args = request.args.to_dict()
+    args["page"] = number
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register_template_helpers(app):
+    app.add_template_filter(date)
+    app.add_template_filter(isodate)
+    app.add_template_global(page_url)
+    app.add_template_global(lambda: datetime.now(timezone.utc).year, "current_year")

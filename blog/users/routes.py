@@ -1,0 +1,56 @@
+"""Profiles and profile settings."""
+import re
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from mongoengine import ValidationError
+
+from blog.forms import apply_model_errors, page_arg
+from blog.models import Post, User
+from blog.users.forms import ProfileForm
+
+bp = Blueprint("users", __name__)
+
+OWN_UNPUBLISHED_SHOWN = 20
+
+
+def _user_or_404(user_id):
+    user = User.objects(pk=user_id).first() if re.fullmatch(r"[0-9a-f]{24}", user_id) else None
+    if user is None:
+        abort(404, description="There is no such user.")
+    return user
+
+
+@bp.route("/users/<user_id>")
+def profile(user_id):
+    user = _user_or_404(user_id)
+    page = Post.listing()(author=user).paginate(page_arg(), current_app.config["POSTS_PER_PAGE"])
+    for post in page.items:
+        post._data["author"] = user
+    unpublished = []
+    if current_user.is_authenticated and (current_user.pk == user.pk or current_user.is_admin):
+        unpublished = list(Post.objects(author=user, status__ne="published")
+                           .only(*Post.LIST_FIELDS).order_by("-updated_at")
+                           .limit(OWN_UNPUBLISHED_SHOWN))
+    return render_template("users/profile.html", user=user, page=page, unpublished=unpublished)
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def settings():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user.profile, name=user.name)
+    if form.validate_on_submit():
+        user.name = form.name.data
+        user.profile.bio = (form.bio.data or "").strip()
+        user.profile.age = form.age.data
+        user.profile.website = (form.website.data or "").strip()
+        try:
+            user.save()
+        except ValidationError as error:
+            apply_model_errors(form, error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("users.profile", user_id=user.pk))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("users/settings.html", form=form), status
