@@ -36,7 +36,9 @@ def str_arg(name, max_length=200):
 
 
 def paging():
-    return int_arg("page", 1), int_arg("limit", DEFAULT_LIMIT, maximum=MAX_LIMIT)
+    """``page`` and ``limit``; a ``limit`` above the maximum is capped to it."""
+    limit = int_arg("limit", DEFAULT_LIMIT)
+    return int_arg("page", 1), min(limit, MAX_LIMIT)
 
 
 def post_item(post):
