@@ -37,6 +37,8 @@ def create_app(test_config=None):
         app.register_blueprint(blueprint)
 
     register_error_handlers(app)
+    from blog.cli import register_commands
+    register_commands(app)
     from blog.templating import register_template_helpers
     register_template_helpers(app)
 

@@ -11,14 +11,16 @@ it back atomically shortly after each change and at exit. An exclusive lock on
 a ``.lock`` file beside it keeps a second process out.
 """
 import atexit
+import contextlib
 import fcntl
 import functools
 import logging
 import os
 import threading
+from datetime import datetime
 
 import mongomock
-from bson import json_util
+from bson import ObjectId, json_util
 from bson.json_util import JSONOptions
 from mongomock import filtering, helpers
 from mongomock.collection import Cursor
@@ -37,6 +39,7 @@ WRITE_OPERATIONS = (
     "delete_many", "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
     "create_index", "drop_index", "drop_indexes", "drop",
 )
+EXACT_TYPES = (str, int, float, ObjectId, datetime)
 _depth = threading.local()
 
 
@@ -57,7 +60,13 @@ def _operation(method, writes):
         _depth.value = getattr(_depth, "value", 0) + 1
         try:
             with self.database.client.store_lock, Stopwatch() as watch:
-                return method(self, *args, **kwargs)
+                if writes and not method.__name__.startswith("insert"):
+                    self.forget_unique_values()
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    if writes and not method.__name__.startswith("insert"):
+                        self.forget_unique_values()
         finally:
             _depth.value -= 1
             if outermost:
@@ -127,30 +136,46 @@ class EmbeddedCollection(mongomock.Collection):
         }
 
     def _ensure_uniques(self, new_data):
+        """mongomock scans every document per unique index on each write; inserts
+        here check a hash of the indexed values instead, which other writes reset."""
         simple = self._unique_keys()
         for key in simple:
             value = new_data.get(key)
-            if isinstance(value, (list, dict)):
+            if not isinstance(value, EXACT_TYPES + (type(None),)):
                 return super()._ensure_uniques(new_data)
-            same = sum(1 for doc in self._store._documents.values() if doc.get(key) == value)
-            if same > 1:
+            holders = self._unique_values(key).setdefault(value, set())
+            if holders - {new_data["_id"]}:
                 raise mongomock.DuplicateKeyError(
                     f"E11000 duplicate key error: {key} {value!r}", 11000)
         if len(simple) < sum(1 for i in self._store.indexes.values() if i.get("unique")):
             super()._ensure_uniques(new_data)
+        for key in simple:
+            self._unique_values(key)[new_data.get(key)].add(new_data["_id"])
+
+    def _unique_values(self, key):
+        index = self.__dict__.setdefault("_unique_index", {})
+        if key not in index:
+            values = index[key] = {}
+            for doc in self._store._documents.values():
+                values.setdefault(doc.get(key), set()).add(doc["_id"])
+        return index[key]
+
+    def forget_unique_values(self):
+        self.__dict__["_unique_index"] = {}
 
 
 def _single_equality(filter):
+    """The key of a filter that is one plain equality, like ``{"slug": "x"}``."""
     if isinstance(filter, dict) and len(filter) == 1:
         (key, value), = filter.items()
-        if not key.startswith("$") and not isinstance(value, (dict, list)):
+        if not key.startswith("$") and isinstance(value, EXACT_TYPES):
             return key
     return None
 
 
 for _name in READ_OPERATIONS + WRITE_OPERATIONS:
     setattr(EmbeddedCollection, _name,
-            _operation(getattr(mongomock.Collection, _name), _name in WRITE_OPERATIONS))
+            _operation(getattr(EmbeddedCollection, _name), _name in WRITE_OPERATIONS))
 
 
 class EmbeddedDatabase(Database):
@@ -202,6 +227,7 @@ class EmbeddedFile:
         self._closed = threading.Event()
         self._lock_file = None
         self._flusher = None
+        self._deferred = False
 
     def open(self):
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -246,7 +272,18 @@ class EmbeddedFile:
                     client[db_name].create_collection(collection_name)
 
     def changed(self):
-        self._dirty.set()
+        if not self._deferred:
+            self._dirty.set()
+
+    @contextlib.contextmanager
+    def deferred(self):
+        """Write the file once at the end of a bulk load rather than all through it."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+            self.save()
 
     def _flush_loop(self):
         while not self._closed.is_set():

@@ -62,7 +62,7 @@ class Post(Document):
     status = StringField(choices=STATUSES, default="draft")
     author = ReferenceField(User, required=True)
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField()
     published_at = DateTimeField(null=True)
 
     meta = {
@@ -106,7 +106,8 @@ class Post(Document):
         now = utcnow()
         if self.status == "published" and self.published_at is None:
             self.published_at = now
-        self.updated_at = now
+        if self.pk is not None or self.updated_at is None:
+            self.updated_at = now
 
     def save(self, *args, **kwargs):
         """Save, moving a new post's slug to ``-2``, ``-3`` … while it is taken."""
