@@ -3,8 +3,9 @@
 mongomock evaluates every query in Python and updates documents in place, so
 each operation here runs under one lock (which also makes a guarded update
 such as ``{"points": {"$gte": n}}`` atomic, as it is on a server). A cursor
-copies only the page it returns rather than every match, and a lookup by
-``_id`` or by a unique key skips the full scan.
+copies only the page it returns rather than every match, a lookup by ``_id``
+(or a list of them) or by a unique key skips the full scan, and an aggregation
+copies only the fields it reads (``blog.embedded_plans`` decides when).
 
 ``EmbeddedFile`` loads the store from MongoDB Extended JSON at start and writes
 it back atomically shortly after each change and at exit. An exclusive lock on
