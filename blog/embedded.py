@@ -25,7 +25,7 @@ from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
 from mongomock.database import Database
 
-from blog.embedded_plans import copy_value, fields_read, selected_ids
+from blog.embedded_plans import copy_value, fields_read, is_plain, selected_ids
 from blog.instrumentation import Stopwatch, add_time_to_last_operation, record_operation
 
 log = logging.getLogger("blog.db")
@@ -213,7 +213,7 @@ class EmbeddedCollection(mongomock.Collection):
 def _single_equality(filter):
     if isinstance(filter, dict) and len(filter) == 1:
         (key, value), = filter.items()
-        if not key.startswith("$") and not isinstance(value, (dict, list)):
+        if not key.startswith("$") and is_plain(value):
             return key
     return None
 

@@ -12,9 +12,10 @@ from bson import ObjectId
 
 # Values a copy can share with the store, because nothing can change them.
 _SHARED = frozenset((str, int, float, bool, type(None), bytes, ObjectId))
-# ``_id`` values looked up directly; others (documents, arrays, true and false,
-# which MongoDB does not equate with 1 and 0) are compared by a scan.
-_DIRECT_IDS = frozenset((str, int, ObjectId))
+# Values that MongoDB finds equal exactly when Python's == does. Not patterns
+# (which match rather than equal), documents or arrays, nor true and false
+# (which MongoDB does not equate with 1 and 0).
+_PLAIN = frozenset((str, int, ObjectId))
 # Stages that keep each document's fields and read only the paths they name.
 _PASSING_STAGES = ("$match", "$unwind", "$sort", "$limit", "$skip")
 
@@ -33,9 +34,14 @@ def selected_ids(filter):
         return None
     else:
         values = [selector]
-    if not all(type(value) in _DIRECT_IDS for value in values):
+    if not all(is_plain(value) for value in values):
         return None
     return list(dict.fromkeys(values))
+
+
+def is_plain(value):
+    """Whether an equality condition on ``value`` can be tested with Python's ==."""
+    return type(value) in _PLAIN
 
 
 def copy_value(value, tz_aware):

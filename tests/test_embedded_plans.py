@@ -1,4 +1,5 @@
 """The embedded store's shortcuts give what plain mongomock gives, doing less work."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import mongomock
@@ -50,6 +51,16 @@ def test_find_gives_what_mongomock_gives(stores, spec, sort, projection, skip, l
             cursor = cursor.sort(sort)
         results.append(list(cursor))
     assert results[0] == results[1]
+
+
+def test_a_pattern_on_a_unique_key_matches_rather_than_equals():
+    collection = EmbeddedClient()["db"]["posts"]
+    collection.create_index("slug", unique=True)
+    collection.insert_many([{"slug": "brass-lantern"}, {"slug": "brass-lantern-2"},
+                            {"slug": "copper"}])
+    found = collection.find({"slug": re.compile(r"^brass\-lantern")})
+    assert sorted(doc["slug"] for doc in found) == ["brass-lantern", "brass-lantern-2"]
+    assert [doc["slug"] for doc in collection.find({"slug": "copper"})] == ["copper"]
 
 
 def test_find_one_count_and_distinct_agree(stores):
