@@ -20,7 +20,7 @@ CLAUSE = re.compile(r'(?P<exclude>-)?(?P<tag>tag:)?(?:"(?P<quoted>[^"]*)"?|(?P<w
 
 @dataclass
 class SearchQuery:
-    """A parsed query. Phrases are tuples of stems, stop words included."""
+    """A parsed query: terms are stems, phrases are Phrases, tags are tag names."""
 
     text: str = ""
     terms: list = field(default_factory=list)
@@ -61,6 +61,9 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class Phrase:
+    """Words to find next to each other: all their stems in order, stop words
+    included, and the stems of the others, which a post must hold to be checked."""
+
     stems: tuple
     key_stems: tuple
 
