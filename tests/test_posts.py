@@ -193,8 +193,9 @@ def test_home_pages_ten_posts_newest_first(client, make_user, make_post):
     ("١", {400}), ("99", {404}), (str(10**9), {400, 404}), (str(10**30), {400, 404}),
 ])
 def test_bad_page_numbers_never_fail(client, make_user, make_post, page, statuses):
-    make_post(make_user(), title="A post")
-    for url in ("/", "/tags/x", "/api/posts", "/search?q=post", "/users/" + "a" * 24):
+    author = make_user()
+    make_post(author, title="A post")
+    for url in ("/", "/tags/x", "/api/posts", "/search?q=post", f"/users/{author.pk}"):
         separator = "&" if "?" in url else "?"
         response = client.get(f"{url}{separator}page={page}")
         assert response.status_code in statuses, url
