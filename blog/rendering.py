@@ -44,4 +44,4 @@ def excerpt(html, words=40):
     parts = plain_text(html).split()
     if len(parts) <= words:
         return " ".join(parts)
-    return " ".join(parts[:words]) + "…"
+    return " ".join(parts[:words]).rstrip(".,;:!?") + "…"
