@@ -28,6 +28,9 @@ def create_app(test_config=None):
     limiter.init_app(app)
     cache.init_app(app, config=_cache_config(app))
 
+    from blog import audit
+    audit.connect_signals()
+
     from blog.api.routes import bp as api_bp
     from blog.auth.routes import bp as auth_bp
     from blog.health import bp as health_bp

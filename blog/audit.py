@@ -1,0 +1,230 @@
+"""Writing the audit history (DESIGN §6).
+
+Users and posts are audited by signal handlers: a snapshot taken when a
+document is loaded is diffed against what is saved, so the pages, the API and
+the CLI all get entries without asking for them. Events that change no
+document (a login, a failed login, a transfer of points) are recorded with
+``record``.
+
+The actor is the logged-in user of the current request, ``cli`` inside a
+``flask`` command, ``anonymous`` for a request with nobody logged in, and
+``system`` otherwise.
+"""
+import contextlib
+import contextvars
+import datetime
+import logging
+from collections import Counter
+
+import click
+from bson import ObjectId
+from flask import has_request_context, request
+from flask_login import current_user
+from mongoengine import signals
+
+from blog.models import Post, User
+from blog.models.audit import ANONYMOUS, CLI, SYSTEM, AuditLog
+
+log = logging.getLogger("blog.audit")
+
+AUDITED = (User, Post)
+# Kept up to date by clean() from other fields: recording them again is noise.
+DERIVED_FIELDS = {"html", "excerpt", "updated_at", "created_at", "search_terms"}
+# Fields whose values never leave the database: the entry only says they changed.
+SECRET_FIELDS = {"password_hash": "password", "session_token": "session_token"}
+REDACTED = "changed"
+MAX_TEXT = 1000
+MAX_LABEL = 300
+
+_action_override = contextvars.ContextVar("audit_action_override", default=None)
+_suppressed = contextvars.ContextVar("audit_suppressed", default=None)
+
+
+def connect_signals():
+    """Audit every save and delete of users and posts (connecting twice is harmless)."""
+    for document_class in AUDITED:
+        signals.post_init.connect(_take_snapshot, sender=document_class)
+        signals.post_save.connect(_saved, sender=document_class)
+        signals.post_delete.connect(_deleted, sender=document_class)
+
+
+def record(action, document=None, changes=None, *, collection=None, document_id=None,
+           label=None):
+    """Write one entry and return it.
+
+    ``document`` gives the collection, id and label; without one, pass them
+    (a failed login for an unknown email has no document). ``changes`` is
+    ``{field: [old, new]}``; its values are made JSON-safe here.
+    """
+    if document is not None:
+        collection = collection or document._meta["collection"]
+        document_id = document_id or document.pk
+        label = label if label is not None else _label(document)
+    actor_id, actor = _actor()
+    entry = AuditLog(
+        actor_id=actor_id, actor=actor, action=action, collection=collection,
+        document_id=ObjectId(document_id) if document_id else None,
+        label=_truncate(label or "", MAX_LABEL), ip=_client_ip(),
+        changes={field: _plain(value) for field, value in (changes or {}).items()},
+    )
+    entry.save()
+    return entry
+
+
+@contextlib.contextmanager
+def recorded_as(action):
+    """Record the saves inside as ``action`` (e.g. ``logout``) rather than ``update``."""
+    token = _action_override.set(action)
+    try:
+        yield
+    finally:
+        _action_override.reset(token)
+
+
+@contextlib.contextmanager
+def suppressed():
+    """Write no entry per document inside; yields the counts of what was written.
+
+    For bulk writes (a seed), which call ``record_bulk`` with the counts
+    afterwards so that the history still shows that they happened.
+    """
+    counts = Counter()
+    token = _suppressed.set(counts)
+    try:
+        yield counts
+    finally:
+        _suppressed.reset(token)
+
+
+def record_bulk(description, counts, action="create"):
+    """One summary entry for many documents written at once.
+
+    ``counts`` maps a collection name to how many documents were written, as
+    ``suppressed()`` yields it.
+    """
+    counts = {name: number for name, number in counts.items() if number}
+    if not counts:
+        return None
+    # Each collection's document count before and after.
+    changes = {}
+    for name, number in sorted(counts.items()):
+        now = _count(name)
+        changes[name] = [now + {"create": -number, "delete": number}.get(action, 0), now]
+    collection = next(iter(counts)) if len(counts) == 1 else "+".join(sorted(counts))
+    summary = ", ".join(f"{number} {name}s" for name, number in sorted(counts.items()))
+    return record(action, changes=changes, collection=collection,
+                  label=f"{description}: {summary}")
+
+
+@contextlib.contextmanager
+def bulk(description, action="create"):
+    """``suppressed()`` and then ``record_bulk()``, also when the block fails half way."""
+    with suppressed() as counts:
+        try:
+            yield counts
+        finally:
+            record_bulk(description, counts, action)
+
+
+def _count(collection):
+    for document_class in AUDITED:
+        if document_class._meta["collection"] == collection:
+            return document_class.objects.count()
+    return 0
+
+
+def _take_snapshot(sender, document, **kwargs):
+    document._audit_snapshot = _flatten(document.to_mongo().to_dict())
+
+
+def _saved(sender, document, created=False, **kwargs):
+    before = {} if created else getattr(document, "_audit_snapshot", {})
+    after = _flatten(document.to_mongo().to_dict())
+    document._audit_snapshot = after
+    _write(document, "create" if created else "update", _diff(before, after))
+
+
+def _deleted(sender, document, **kwargs):
+    before = getattr(document, "_audit_snapshot", None) or _flatten(document.to_mongo().to_dict())
+    _write(document, "delete", _diff(before, {}))
+
+
+def _write(document, action, changes):
+    counts = _suppressed.get()
+    if counts is not None:
+        counts[document._meta["collection"]] += 1
+        return
+    if action == "update" and not changes:
+        return
+    record(_action_override.get() or action, document, changes)
+
+
+def _diff(before, after):
+    changes = {}
+    for field in sorted(set(before) | set(after)):
+        if field in DERIVED_FIELDS or field == "_id":
+            continue
+        old, new = before.get(field), after.get(field)
+        if old == new or (old in (None, "", []) and new in (None, "", [])):
+            continue
+        if field in SECRET_FIELDS:
+            changes[SECRET_FIELDS[field]] = REDACTED
+        else:
+            changes[field] = [old, new]
+    return changes
+
+
+def _flatten(values, prefix=""):
+    """``{"profile": {"age": 30}}`` as ``{"profile.age": 30}``, every value JSON-safe."""
+    flat = {}
+    for key, value in values.items():
+        if key.startswith("_") and key != "_id":
+            continue
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = _plain(value)
+    return flat
+
+
+def _plain(value):
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        # Milliseconds, as the database keeps them: a reloaded date must compare equal.
+        return value.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds")
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, str):
+        return _truncate(value, MAX_TEXT)
+    return value
+
+
+def _truncate(text, limit):
+    # The entry says how a long text began; the document keeps the whole of it.
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _label(document):
+    if isinstance(document, User):
+        return document.email or ""
+    return getattr(document, "title", None) or str(document.pk or "")
+
+
+def _actor():
+    if has_request_context():
+        user = current_user
+        if user and user.is_authenticated:
+            return user.pk, user.email
+        return None, ANONYMOUS
+    if click.get_current_context(silent=True) is not None:
+        return None, CLI
+    return None, SYSTEM
+
+
+def _client_ip():
+    return request.remote_addr if has_request_context() else None
