@@ -29,14 +29,18 @@ def create_app(test_config=None):
     cache.init_app(app, config=_cache_config(app))
 
     from blog import audit
+    from blog.services import stats
     audit.connect_signals()
+    stats.connect_signals()
 
+    from blog.admin.routes import bp as admin_bp
+    from blog.api.admin import bp as admin_api_bp
     from blog.api.routes import bp as api_bp
     from blog.auth.routes import bp as auth_bp
     from blog.health import bp as health_bp
     from blog.posts.routes import bp as posts_bp
     from blog.users.routes import bp as users_bp
-    for blueprint in (auth_bp, posts_bp, users_bp, api_bp, health_bp):
+    for blueprint in (auth_bp, posts_bp, users_bp, api_bp, admin_api_bp, admin_bp, health_bp):
         app.register_blueprint(blueprint)
 
     register_error_handlers(app)
