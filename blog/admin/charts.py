@@ -79,9 +79,9 @@ def column_chart(title, labels, values, width=640, height=240, label_every=3):
     return chart
 
 
-def bar_chart(title, labels, values, width=640, row_height=22, label_width=150):
+def bar_chart(title, labels, values, width=420, row_height=26, label_width=120):
     """Horizontal bars, one row per label (categories with long names)."""
-    left, top, right = label_width, 8, width - 40
+    left, top, right = label_width, 8, width - 36
     bottom = top + row_height * max(1, len(values))
     height = bottom + 24
     ticks = axis_ticks(max(values, default=0))
