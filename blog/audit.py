@@ -73,7 +73,7 @@ def record(action, document=None, changes=None, *, collection=None, document_id=
 
 @contextlib.contextmanager
 def recorded_as(action):
-    """Record the saves inside as ``action`` (e.g. ``logout``) rather than ``update``."""
+    """Record the updates inside as ``action`` (e.g. ``logout``) rather than ``update``."""
     token = _action_override.set(action)
     try:
         yield
@@ -110,8 +110,9 @@ def record_bulk(description, counts, action="create"):
     for name, number in sorted(counts.items()):
         now = _count(name)
         changes[name] = [now + {"create": -number, "delete": number}.get(action, 0), now]
-    collection = next(iter(counts)) if len(counts) == 1 else "+".join(sorted(counts))
-    summary = ", ".join(f"{number} {name}s" for name, number in sorted(counts.items()))
+    collection = ",".join(sorted(counts))
+    summary = ", ".join(f"{number} {name}{'' if number == 1 else 's'}"
+                        for name, number in sorted(counts.items()))
     return record(action, changes=changes, collection=collection,
                   label=f"{description}: {summary}")
 
@@ -154,9 +155,11 @@ def _write(document, action, changes):
     if counts is not None:
         counts[document._meta["collection"]] += 1
         return
-    if action == "update" and not changes:
-        return
-    record(_action_override.get() or action, document, changes)
+    if action == "update":
+        if not changes:
+            return
+        action = _action_override.get() or action
+    record(action, document, changes)
 
 
 def _diff(before, after):

@@ -93,6 +93,11 @@ def test_filters_alone_and_combined(admin_client, query, expected):
     assert f'<span class="count">{len(wanted)}</span>' in page.get_data(as_text=True)
 
 
+def test_a_bulk_summary_is_found_by_its_collections(admin_client):
+    add_entry(100, action="create", collection="post,user", label="seed: 2 posts, 1 user")
+    assert labels(admin_client.get("/api/audit?collection=post,user")) == ["seed: 2 posts, 1 user"]
+
+
 def test_the_pager_keeps_the_filters(admin_client):
     page = admin_client.get("/admin/audit?collection=post").get_data(as_text=True)
     assert "/admin/audit?collection=post&amp;page=2" in page

@@ -177,6 +177,7 @@ def test_a_bulk_write_leaves_one_summary_entry(app, make_user):
     assert AuditLog.objects.count() == before + 1
     summary = AuditLog.objects.first()
     assert summary.action == "create" and summary.actor == "system"
+    assert summary.collection == "post,user"
     assert summary.label == "seed demo --seed 7: 5 posts, 3 users"
     assert summary.changes == {"post": [0, 5], "user": [1, 4]}
 
@@ -189,6 +190,7 @@ def test_suppressed_and_record_bulk_for_writes_without_signals(app):
         assert AuditLog.objects.count() == 0
         entry = audit.record_bulk("import", {"user": 1, "post": 0})
     assert entry.collection == "user" and entry.changes == {"user": [0, 1]}
+    assert entry.label == "import: 1 user"
     assert audit.record_bulk("nothing", {}) is None
 
 

@@ -8,7 +8,8 @@ from bson import ObjectId
 from blog.models.audit import ACTIONS, AuditLog
 
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
-COLLECTION_NAME = re.compile(r"[a-z_+]{1,40}")
+# A name, or names joined by commas (a bulk write's summary entry).
+COLLECTION_NAME = re.compile(r"[a-z_,]{1,40}")
 MAX_ACTOR = 254
 
 

@@ -155,8 +155,8 @@ def totals():
 
 
 def connect_signals():
-    """Forget the cached statistics whenever a user or a post is saved or deleted."""
-    for document_class in (User, Post):
+    """Forget the cached statistics whenever a user, a post or an audit entry is written."""
+    for document_class in (User, Post, AuditLog):
         signals.post_save.connect(_forget, sender=document_class)
         signals.post_delete.connect(_forget, sender=document_class)
 
