@@ -28,19 +28,13 @@ def create_app(test_config=None):
     limiter.init_app(app)
     cache.init_app(app, config=_cache_config(app))
 
-    from blog import audit
-    from blog.services import stats
-    audit.connect_signals()
-    stats.connect_signals()
-
-    from blog.admin.routes import bp as admin_bp
-    from blog.api.admin import bp as admin_api_bp
+    _register_admin(app)
     from blog.api.routes import bp as api_bp
     from blog.auth.routes import bp as auth_bp
     from blog.health import bp as health_bp
     from blog.posts.routes import bp as posts_bp
     from blog.users.routes import bp as users_bp
-    for blueprint in (auth_bp, posts_bp, users_bp, api_bp, admin_api_bp, admin_bp, health_bp):
+    for blueprint in (auth_bp, posts_bp, users_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
 
     register_error_handlers(app)
@@ -51,6 +45,18 @@ def create_app(test_config=None):
     app.after_request(add_security_headers)
     app.after_request(server_timing)
     return app
+
+
+def _register_admin(app):
+    """The audit history and the statistics, kept current by signals, and their pages."""
+    from blog import audit
+    from blog.admin.routes import bp as admin_bp
+    from blog.api.admin import bp as admin_api_bp
+    from blog.services import stats
+    audit.connect_signals()
+    stats.connect_signals()
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_api_bp)
 
 
 def _start_request():

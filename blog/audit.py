@@ -28,8 +28,10 @@ from blog.models.audit import ANONYMOUS, CLI, SYSTEM, AuditLog
 log = logging.getLogger("blog.audit")
 
 AUDITED = (User, Post)
-# Kept up to date by clean() from other fields: recording them again is noise.
-DERIVED_FIELDS = {"html", "excerpt", "updated_at", "created_at", "search_terms"}
+# Computed from other fields on save (rendering, search terms, timestamps):
+# recording them again is noise.
+DERIVED_FIELDS = {"html", "excerpt", "updated_at", "created_at", "search_terms", "title_terms",
+                  "tag_terms", "stemmed_text"}
 # Fields whose values never leave the database: the entry only says they changed.
 SECRET_FIELDS = {"password_hash": "password", "session_token": "session_token"}
 REDACTED = "changed"
