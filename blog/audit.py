@@ -13,7 +13,7 @@ The actor is the logged-in user of the current request, ``cli`` inside a
 import contextlib
 import contextvars
 import datetime
-import logging
+import os
 from collections import Counter
 
 import click
@@ -25,17 +25,18 @@ from mongoengine import signals
 from blog.models import Post, User
 from blog.models.audit import ANONYMOUS, CLI, SYSTEM, AuditLog
 
-log = logging.getLogger("blog.audit")
-
 AUDITED = (User, Post)
 # Computed from other fields on save (rendering, search terms, timestamps):
 # recording them again is noise.
 DERIVED_FIELDS = {"html", "excerpt", "updated_at", "created_at", "search_terms", "title_terms",
                   "tag_terms", "stemmed_text"}
 # Fields whose values never leave the database: the entry only says they changed.
+# Any field named like a secret is treated the same, should one be added later.
 SECRET_FIELDS = {"password_hash": "password", "session_token": "session_token"}
+SECRET_WORDS = ("password", "token", "secret", "hash")
 REDACTED = "changed"
 MAX_TEXT = 1000
+CONTEXT_BEFORE_CHANGE = 100
 MAX_LABEL = 300
 
 _action_override = contextvars.ContextVar("audit_action_override", default=None)
@@ -67,7 +68,8 @@ def record(action, document=None, changes=None, *, collection=None, document_id=
         actor_id=actor_id, actor=actor, action=action, collection=collection,
         document_id=ObjectId(document_id) if document_id else None,
         label=_truncate(label or "", MAX_LABEL), ip=_client_ip(),
-        changes={field: _plain(value) for field, value in (changes or {}).items()},
+        changes={field: _plain(_around_change(value), MAX_TEXT)
+                 for field, value in (changes or {}).items()},
     )
     entry.save()
     return entry
@@ -85,7 +87,8 @@ def recorded_as(action):
 
 @contextlib.contextmanager
 def suppressed():
-    """Write no entry per document inside; yields the counts of what was written.
+    """Write no entry per document inside; yields how many documents of each
+    collection were saved or deleted.
 
     For bulk writes (a seed), which call ``record_bulk`` with the counts
     afterwards so that the history still shows that they happened.
@@ -167,13 +170,13 @@ def _write(document, action, changes):
 def _diff(before, after):
     changes = {}
     for field in sorted(set(before) | set(after)):
-        if field in DERIVED_FIELDS or field == "_id":
+        if field in DERIVED_FIELDS:
             continue
         old, new = before.get(field), after.get(field)
         if old == new or (old in (None, "", []) and new in (None, "", [])):
             continue
-        if field in SECRET_FIELDS:
-            changes[SECRET_FIELDS[field]] = REDACTED
+        if field in SECRET_FIELDS or any(word in field.lower() for word in SECRET_WORDS):
+            changes[SECRET_FIELDS.get(field, field)] = REDACTED
         else:
             changes[field] = [old, new]
     return changes
@@ -183,7 +186,7 @@ def _flatten(values, prefix=""):
     """``{"profile": {"age": 30}}`` as ``{"profile.age": 30}``, every value JSON-safe."""
     flat = {}
     for key, value in values.items():
-        if key.startswith("_") and key != "_id":
+        if key.startswith("_"):
             continue
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
@@ -192,7 +195,8 @@ def _flatten(values, prefix=""):
     return flat
 
 
-def _plain(value):
+def _plain(value, max_text=None):
+    """``value`` with only JSON types; texts cut to ``max_text`` characters if given."""
     if isinstance(value, ObjectId):
         return str(value)
     if isinstance(value, datetime.datetime):
@@ -201,12 +205,28 @@ def _plain(value):
         # Milliseconds, as the database keeps them: a reloaded date must compare equal.
         return value.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds")
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [_plain(item, max_text) for item in value]
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, str):
-        return _truncate(value, MAX_TEXT)
+        return {str(key): _plain(item, max_text) for key, item in value.items()}
+    if isinstance(value, str) and max_text:
+        return _truncate(value, max_text)
     return value
+
+
+def _around_change(change):
+    """A long text's old and new values from a little before they first differ.
+
+    Entries keep at most MAX_TEXT characters of a text; starting both values
+    near the first difference keeps the change itself in view.
+    """
+    if not (isinstance(change, list) and len(change) == 2
+            and all(isinstance(value, str) for value in change)):
+        return change
+    old, new = change
+    start = len(os.path.commonprefix([old, new])) - CONTEXT_BEFORE_CHANGE
+    if max(len(old), len(new)) <= MAX_TEXT or start <= 0:
+        return change
+    return ["…" + old[start:], "…" + new[start:]]
 
 
 def _truncate(text, limit):

@@ -229,3 +229,21 @@ def test_long_text_is_cut_in_the_entry_but_not_in_the_post(make_user, make_post)
     assert len(entry.changes["content"][1]) == audit.MAX_TEXT
     assert entry.changes["content"][1].endswith("…")
     assert len(Post.objects.get(pk=post.pk).content) == 5000
+
+
+def test_an_edit_far_into_a_long_text_is_recorded(make_user, make_post):
+    post = make_post(make_user(), content="word " * 1000)
+    post = Post.objects.get(pk=post.pk)
+    post.content = "word " * 999 + "changed"
+    post.save()
+    old, new = only_entry(action="update", collection="post").changes["content"]
+    assert old.startswith("…word ") and old.endswith("word ")
+    assert new.startswith("…word ") and new.endswith("word changed")
+    assert len(old) <= audit.MAX_TEXT and len(new) <= audit.MAX_TEXT
+
+
+def test_a_field_named_like_a_secret_is_redacted(app, make_user):
+    user = make_user()
+    with app.app_context():
+        audit.record("update", user, changes=audit._diff({"api_token": "t0"}, {"api_token": "t1"}))
+    assert only_entry(action="update").changes == {"api_token": "changed"}
