@@ -78,14 +78,18 @@ def test_the_admin_api_answers_in_json(path, visitor, status, visit):
 
 
 def test_only_admins_see_the_admin_link_and_history_links(visit, make_user, make_post):
-    post = make_post(make_user(email="author@example.com"), title="Linked")
+    author = make_user(email="author@example.com")
+    post = make_post(author, title="Linked")
     for visitor in VISITORS:
         client = visit(visitor)
         home = client.get("/").get_data(as_text=True)
         page = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+        profile = client.get(f"/users/{author.pk}").get_data(as_text=True)
         shown = visitor == "admin"
         assert ('href="/admin/"' in home) is shown, visitor
         assert (f'href="/admin/audit?document={post.pk}"' in page) is shown, visitor
+        assert (f'href="/admin/audit?document={author.pk}"' in profile) is shown, visitor
+        assert (f'href="/admin/audit?actor={author.pk}"' in profile) is shown, visitor
 
 
 def test_moderators_edit_and_archive_any_post_but_not_admin_pages(visit, make_user, make_post):
