@@ -33,11 +33,17 @@ def create_app(test_config=None):
     from blog.auth.routes import bp as auth_bp
     from blog.health import bp as health_bp
     from blog.posts.routes import bp as posts_bp
+    from blog.search.routes import bp as search_bp
     from blog.users.routes import bp as users_bp
-    for blueprint in (auth_bp, posts_bp, users_bp, api_bp, health_bp):
+    for blueprint in (auth_bp, posts_bp, search_bp, users_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
 
+    from blog.search.cli import search_cli
+    app.cli.add_command(search_cli)
+
     register_error_handlers(app)
+    from blog.cli import register_commands
+    register_commands(app)
     from blog.templating import register_template_helpers
     register_template_helpers(app)
 

@@ -4,10 +4,13 @@
 - ``mongomock://name``: the embedded engine in memory only (tests);
 - ``mongodb://`` or ``mongodb+srv://``: a real server.
 """
+import contextlib
 import logging
 from urllib.parse import urlsplit
 
+import click
 import mongoengine
+from werkzeug.serving import is_running_from_reloader
 from mongoengine.connection import get_db
 
 from blog.embedded import EmbeddedClient, EmbeddedFile
@@ -48,7 +51,10 @@ def connect_db(app):
         log.info("database: MongoDB server %s", _without_password(uri))
     else:
         persistence = None
-        if mode == EMBEDDED:
+        if mode == EMBEDDED and _in_reloader_parent(app):
+            # The debug reloader's parent only watches files; its child opens the store.
+            mode = MEMORY
+        elif mode == EMBEDDED:
             persistence = EmbeddedFile(app.config["EMBEDDED_DB_PATH"]).open()
             app.extensions["embedded_file"] = persistence
         name = urlsplit(uri).netloc or urlsplit(uri).path.strip("/") if uri else DEFAULT_DB_NAME
@@ -66,11 +72,27 @@ def connect_db(app):
     return mode
 
 
+def _in_reloader_parent(app):
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run" or is_running_from_reloader():
+        return False
+    reload = context.params.get("reload")
+    return app.debug if reload is None else reload
+
+
 def disconnect_db(app):
     mongoengine.disconnect()
     persistence = app.extensions.pop("embedded_file", None)
     if persistence:
         persistence.close()
+
+
+@contextlib.contextmanager
+def bulk_writes(app):
+    """Many writes in a row: the embedded store's file is written once, at the end."""
+    persistence = app.extensions.get("embedded_file")
+    with persistence.deferred() if persistence else contextlib.nullcontext():
+        yield
 
 
 def document_classes():

@@ -3,14 +3,16 @@
 mongomock evaluates every query in Python and updates documents in place, so
 each operation here runs under one lock (which also makes a guarded update
 such as ``{"points": {"$gte": n}}`` atomic, as it is on a server). A cursor
-copies only the page it returns rather than every match, and a lookup by
-``_id`` or by a unique key skips the full scan.
+copies only the page it returns rather than every match, a lookup by ``_id``
+(or a list of them) or by a unique key skips the full scan, and an aggregation
+copies only the fields it reads (``blog.embedded_plans`` decides when).
 
 ``EmbeddedFile`` loads the store from MongoDB Extended JSON at start and writes
 it back atomically shortly after each change and at exit. An exclusive lock on
 a ``.lock`` file beside it keeps a second process out.
 """
 import atexit
+import contextlib
 import fcntl
 import functools
 import logging
@@ -20,10 +22,11 @@ import threading
 import mongomock
 from bson import json_util
 from bson.json_util import JSONOptions
-from mongomock import filtering, helpers
+from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
 from mongomock.database import Database
 
+from blog.embedded_plans import copy_value, fields_read, is_plain, selected_ids
 from blog.instrumentation import Stopwatch, add_time_to_last_operation, record_operation
 
 log = logging.getLogger("blog.db")
@@ -57,7 +60,13 @@ def _operation(method, writes):
         _depth.value = getattr(_depth, "value", 0) + 1
         try:
             with self.database.client.store_lock, Stopwatch() as watch:
-                return method(self, *args, **kwargs)
+                if writes and not method.__name__.startswith("insert"):
+                    self.forget_unique_values()
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    if writes and not method.__name__.startswith("insert"):
+                        self.forget_unique_values()
         finally:
             _depth.value -= 1
             if outermost:
@@ -69,16 +78,60 @@ def _operation(method, writes):
 
 
 class EmbeddedCursor(Cursor):
-    def _compute_results(self, with_limit_and_skip=False):
+    """Finds the matching documents once and copies each only when it is returned.
+
+    mongomock's own cursor copies every match before returning the first, so a
+    page of 10 from 10,000 matches would copy 10,000 documents.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._matched = None
+        self._matched_for = None
+
+    def _matches(self):
+        # sort() replaces the factory, so a new factory means a new order.
+        if self._matched_for is not self._factory:
+            with self.collection.database.client.store_lock, Stopwatch() as watch:
+                self._matched = self.collection.matching_documents(self._spec, self._sort)
+            add_time_to_last_operation(watch.seconds)
+            self._matched_for = self._factory
+        return self._matched
+
+    def _window(self, with_limit_and_skip):
+        matches = self._matches()
+        if not with_limit_and_skip:
+            return matches
+        end = self._skip + abs(self._limit) if self._limit else None
+        return matches[self._skip:end]
+
+    def _copy(self, documents):
         with self.collection.database.client.store_lock, Stopwatch() as watch:
-            matches = self.collection.matching_documents(self._spec, self._sort)
-            if with_limit_and_skip:
-                matches = matches[self._skip:]
-                if self._limit:
-                    matches = matches[:abs(self._limit)]
-            results = [self.collection.copy_document(doc, self._projection) for doc in matches]
+            copies = [self.collection.copy_document(doc, self._projection) for doc in documents]
         add_time_to_last_operation(watch.seconds)
-        return results
+        return copies
+
+    def _compute_results(self, with_limit_and_skip=False):
+        return self._copy(self._window(with_limit_and_skip))
+
+    def __next__(self):
+        matches = self._matches()
+        position = self._skip + self._emitted
+        if (self._limit and self._emitted >= abs(self._limit)) or position >= len(matches):
+            raise StopIteration
+        self._emitted += 1
+        return self._copy([matches[position]])[0]
+
+    next = __next__
+
+    def __getitem__(self, index):
+        if isinstance(index, int) and index >= 0:
+            return self._copy([self._window(with_limit_and_skip=True)[index]])[0]
+        return super().__getitem__(index)
+
+    @property
+    def alive(self):
+        return self._emitted < len(self._window(with_limit_and_skip=True))
 
 
 class EmbeddedCollection(mongomock.Collection):
@@ -92,9 +145,28 @@ class EmbeddedCollection(mongomock.Collection):
     def with_options(self, **options):
         return self
 
+    def aggregate(self, pipeline, session=None, **kwargs):
+        """mongomock's aggregation, fed only the documents a leading ``$match``
+        selects and only the fields the pipeline reads, where it can tell."""
+        stages = list(pipeline)
+        fields = fields_read(stages)
+        if fields is None and not (stages and list(stages[0]) == ["$match"]):
+            return mongomock.Collection.aggregate(self, stages, session, **kwargs)
+        match = {}
+        if stages and list(stages[0]) == ["$match"]:
+            match, stages = stages[0]["$match"], stages[1:]
+        projection = dict.fromkeys(fields, 1) if fields is not None else None
+        documents = list(self.find(match, projection))
+        return aggregate.process_pipeline(documents, self.database, stages, session)
+
     def matching_documents(self, spec, sort):
+        """The stored documents (not copies) that match ``spec``, in ``sort`` order."""
         documents = list(self._iter_documents(spec))
         for key, direction in reversed(sort or []):
+            if key == "$natural":
+                if direction < 0:
+                    documents.reverse()
+                continue
             if key.startswith("$"):
                 raise NotImplementedError(f"sorting by {key} is not supported")
             documents.sort(key=lambda doc: filtering.resolve_sort_key(key, doc),
@@ -102,16 +174,21 @@ class EmbeddedCollection(mongomock.Collection):
         return documents
 
     def copy_document(self, document, projection):
+        aware = self.codec_options.tz_aware
+        if projection is None or not projection:
+            return copy_value(document, aware)
         copy = self._copy_only_fields(document, projection, dict)
-        if self.codec_options.tz_aware:
-            copy = helpers.make_datetime_timezone_aware_in_document(copy)
-        return copy
+        return helpers.make_datetime_timezone_aware_in_document(copy) if aware else copy
 
     def _iter_documents(self, filter):
+        ids = selected_ids(filter)
+        if ids is not None:
+            found = (self._store._documents.get(value) for value in ids)
+            if len(filter) == 1 and not isinstance(filter["_id"], dict):
+                return (doc for doc in found if doc is not None)
+            return (doc for doc in found
+                    if doc is not None and filtering.filter_applies(filter, doc))
         key = _single_equality(filter)
-        if key == "_id":
-            document = self._store._documents.get(filter["_id"])
-            return iter([document] if document is not None else [])
         if key is not None and self._unique_keys().get(key):
             value = filter[key]
             return (doc for doc in list(self._store._documents.values())
@@ -127,30 +204,46 @@ class EmbeddedCollection(mongomock.Collection):
         }
 
     def _ensure_uniques(self, new_data):
+        """mongomock scans every document per unique index on each write; inserts
+        here check a hash of the indexed values instead, which other writes reset."""
         simple = self._unique_keys()
         for key in simple:
             value = new_data.get(key)
-            if isinstance(value, (list, dict)):
+            if value is not None and not is_plain(value):
                 return super()._ensure_uniques(new_data)
-            same = sum(1 for doc in self._store._documents.values() if doc.get(key) == value)
-            if same > 1:
+            holders = self._unique_values(key).setdefault(value, set())
+            if holders - {new_data["_id"]}:
                 raise mongomock.DuplicateKeyError(
                     f"E11000 duplicate key error: {key} {value!r}", 11000)
         if len(simple) < sum(1 for i in self._store.indexes.values() if i.get("unique")):
             super()._ensure_uniques(new_data)
+        for key in simple:
+            self._unique_values(key)[new_data.get(key)].add(new_data["_id"])
+
+    def _unique_values(self, key):
+        index = self.__dict__.setdefault("_unique_index", {})
+        if key not in index:
+            values = index[key] = {}
+            for doc in self._store._documents.values():
+                values.setdefault(doc.get(key), set()).add(doc["_id"])
+        return index[key]
+
+    def forget_unique_values(self):
+        self.__dict__["_unique_index"] = {}
 
 
 def _single_equality(filter):
+    """The key of a filter that is one plain equality, like ``{"slug": "x"}``."""
     if isinstance(filter, dict) and len(filter) == 1:
         (key, value), = filter.items()
-        if not key.startswith("$") and not isinstance(value, (dict, list)):
+        if not key.startswith("$") and is_plain(value):
             return key
     return None
 
 
 for _name in READ_OPERATIONS + WRITE_OPERATIONS:
     setattr(EmbeddedCollection, _name,
-            _operation(getattr(mongomock.Collection, _name), _name in WRITE_OPERATIONS))
+            _operation(getattr(EmbeddedCollection, _name), _name in WRITE_OPERATIONS))
 
 
 class EmbeddedDatabase(Database):
@@ -202,6 +295,7 @@ class EmbeddedFile:
         self._closed = threading.Event()
         self._lock_file = None
         self._flusher = None
+        self._deferred = False
 
     def open(self):
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -246,7 +340,18 @@ class EmbeddedFile:
                     client[db_name].create_collection(collection_name)
 
     def changed(self):
-        self._dirty.set()
+        if not self._deferred:
+            self._dirty.set()
+
+    @contextlib.contextmanager
+    def deferred(self):
+        """Write the file once at the end of a bulk load rather than all through it."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+            self.save()
 
     def _flush_loop(self):
         while not self._closed.is_set():

@@ -5,24 +5,44 @@ from flask import Blueprint, abort
 
 from blog.api.responses import ok, paging, post_item, str_arg
 from blog.models import Post
+from blog.models.querysets import Page, PageNotFound
+from blog.search.query import MAX_QUERY_LENGTH, parse_query
+from blog.search.ranking import search_posts
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.route("/posts")
 def posts():
+    """Published posts, newest first; with ``q``, the posts matching it, best first."""
     page_number, limit = paging()
-    posts = Post.listing()
+    text = str_arg("q", MAX_QUERY_LENGTH)
     tag = str_arg("tag", 30).lower()
-    if tag:
-        posts = posts(tags=tag)
     author = str_arg("author", 24)
-    if author:
-        if not re.fullmatch(r"[0-9a-f]{24}", author):
-            abort(400, description="“author” must be a user id.")
-        posts = posts(author=author)
-    page = posts.paginate(page_number, limit, related=["author"])
+    if author and not re.fullmatch(r"[0-9a-f]{24}", author):
+        abort(400, description="“author” must be a user id.")
+    if text:
+        page = _search(text, tag, author, page_number, limit)
+    else:
+        posts = Post.listing()
+        if tag:
+            posts = posts(tags=tag)
+        if author:
+            posts = posts(author=author)
+        page = posts.paginate(page_number, limit, related=["author"])
     return ok([post_item(post) for post in page.items], page)
+
+
+def _search(text, tag, author, page_number, limit):
+    query = parse_query(text)
+    if not query.is_searchable:
+        # Nothing to look for gives no posts, as on the search page, not every post.
+        if page_number > 1:
+            raise PageNotFound(page_number)
+        return Page(items=[], total=0, page=page_number, limit=limit)
+    if tag and tag not in query.tags:
+        query.tags.append(tag)
+    return search_posts(query, page_number, limit, author=author or None)
 
 
 @bp.route("/posts/<slug>")

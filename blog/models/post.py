@@ -9,7 +9,8 @@ from mongoengine import (
 
 from blog.models.querysets import BlogQuerySet
 from blog.models.user import User, utcnow
-from blog.rendering import excerpt, render_markdown
+from blog.rendering import excerpt, plain_text, render_markdown
+from blog.search.analysis import index_fields
 
 STATUSES = ("draft", "published", "archived")
 MAX_TITLE = 200
@@ -31,13 +32,18 @@ def split_tags(text):
     return [part for part in (text or "").split(",") if part.strip()]
 
 
+def normalise_tag(tag):
+    """A tag as stored: inner spaces collapsed, trimmed, lowercased."""
+    return " ".join(tag.split()).lower()
+
+
 def normalise_tags(tags):
     """Trimmed, lowercased and deduplicated, in the order given; raises on bad tags."""
     result = []
     for tag in tags:
         if not isinstance(tag, str):
             raise ValidationError(errors={"tags": "Tags must be text."})
-        tag = " ".join(tag.split()).lower()
+        tag = normalise_tag(tag)
         if not tag or tag in result:
             continue
         if len(tag) > MAX_TAG_LENGTH:
@@ -62,12 +68,17 @@ class Post(Document):
     status = StringField(choices=STATUSES, default="draft")
     author = ReferenceField(User, required=True)
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField()
     published_at = DateTimeField(null=True)
+    # Filled by clean() from the title, tags and text (blog.search.analysis).
+    search_terms = ListField(StringField())
+    title_terms = ListField(StringField())
+    tag_terms = ListField(StringField())
+    stemmed_text = StringField(default="")
 
     meta = {
         "collection": "post",
-        "indexes": ["tags", ("status", "-published_at"), "author", "-created_at"],
+        "indexes": ["tags", ("status", "-published_at"), "author", "-created_at", "search_terms"],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": BlogQuerySet,
         "auto_create_index": False,
@@ -101,12 +112,25 @@ class Post(Document):
         if isinstance(self.content, str) and len(self.content) <= MAX_CONTENT:
             self.html = render_markdown(self.content)
             self.excerpt = excerpt(self.html)
+            if isinstance(self.title, str):
+                for name, value in self.search_fields().items():
+                    setattr(self, name, value)
         if not self.slug and isinstance(self.title, str):
             self.slug = slugify(self.title)
         now = utcnow()
         if self.status == "published" and self.published_at is None:
             self.published_at = now
-        self.updated_at = now
+        if self.pk is not None or self.updated_at is None:
+            self.updated_at = now
+
+    def search_fields(self):
+        """The search fields as the analyser makes them from this post now.
+
+        ``clean()`` stores them on every save; ``flask search reindex`` rewrites
+        them for posts saved before the analyser changed.
+        """
+        html = self.html or render_markdown(self.content)
+        return index_fields(self.title, self.tags, plain_text(html))
 
     def save(self, *args, **kwargs):
         """Save, moving a new post's slug to ``-2``, ``-3`` … while it is taken."""

@@ -79,7 +79,7 @@ class User(UserMixin, Document):
     points = IntField(min_value=0, default=STARTING_POINTS)
     session_token = StringField(required=True, default=lambda: secrets.token_urlsafe(16))
     created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField()
 
     meta = {
         "collection": "user",
@@ -106,7 +106,8 @@ class User(UserMixin, Document):
                 errors["name"] = "Give a name to show on your posts."
         if errors:
             raise ValidationError("Invalid user", errors=errors)
-        self.updated_at = utcnow()
+        if self.pk is not None or self.updated_at is None:
+            self.updated_at = utcnow()
 
     def set_password(self, password):
         problem = password_problem(password)

@@ -1,0 +1,137 @@
+"""What lets the embedded store skip work, decided from a query alone.
+
+mongomock evaluates a filter against every document and copies every
+document an aggregation starts from. A server would use an index or read
+fewer fields; these functions find, from the query alone, when the embedded
+store can do the same without changing any result.
+"""
+import copy
+from datetime import datetime, timezone
+
+from bson import ObjectId
+
+# Values a copy can share with the store, because nothing can change them.
+_SHARED = frozenset((str, int, float, bool, type(None), bytes, ObjectId))
+# Values that MongoDB finds equal exactly when Python's == does. Not patterns
+# (which match rather than equal), documents or arrays, nor true and false
+# (which MongoDB does not equate with 1 and 0).
+_PLAIN = frozenset((str, int, ObjectId))
+# Stages that keep each document's fields and read only the paths they name.
+_PASSING_STAGES = ("$match", "$unwind", "$sort", "$limit", "$skip")
+
+
+def selected_ids(filter):
+    """The ``_id`` values a filter is limited to, when it names them (``{"_id": x}``
+    or ``{"_id": {"$in": [...]}}``, with or without other conditions), or None."""
+    if not isinstance(filter, dict) or "_id" not in filter:
+        return None
+    selector = filter["_id"]
+    if isinstance(selector, dict):
+        if list(selector) != ["$in"] or not isinstance(selector["$in"], (list, tuple)):
+            return None
+        values = selector["$in"]
+    elif isinstance(selector, list):
+        return None
+    else:
+        values = [selector]
+    if not all(is_plain(value) for value in values):
+        return None
+    return list(dict.fromkeys(values))
+
+
+def is_plain(value):
+    """Whether an equality condition on ``value`` can be tested with Python's ==."""
+    return type(value) in _PLAIN
+
+
+def copy_value(value, tz_aware):
+    """A deep copy of a stored value in one pass, datetimes made aware when asked.
+
+    The same result as mongomock's copy followed by its time zone pass, which
+    walk every document twice.
+    """
+    if isinstance(value, dict):
+        return {key: copy_value(item, tz_aware) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [copy_value(item, tz_aware) for item in value]
+    if type(value) in _SHARED:
+        return value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if tz_aware else value
+    return copy.copy(value)
+
+
+def fields_read(stages):
+    """The top-level fields an aggregation pipeline reads from the collection, or
+    None when it may need whole documents.
+
+    Known when the pipeline ends what it takes from the documents with a
+    ``$group`` or ``$count``, reached through stages that only filter, unwind,
+    sort or cut them.
+    """
+    needed = {"_id"}
+    for stage in stages:
+        if not isinstance(stage, dict) or len(stage) != 1:
+            return None
+        (name, spec), = stage.items()
+        if name == "$count":
+            return needed
+        if name == "$group":
+            paths = _expression_fields(spec)
+            return None if paths is None else needed | paths
+        if name not in _PASSING_STAGES:
+            return None
+        paths = _stage_fields(name, spec)
+        if paths is None:
+            return None
+        needed |= paths
+    return None
+
+
+def _stage_fields(name, spec):
+    if name == "$match":
+        return _filter_fields(spec)
+    if name == "$unwind":
+        path = spec.get("path") if isinstance(spec, dict) else spec
+        return {_top(path[1:])} if isinstance(path, str) and path.startswith("$") else None
+    if name == "$sort":
+        return {_top(key) for key in spec} if isinstance(spec, dict) else None
+    return set()
+
+
+def _filter_fields(filter):
+    if not isinstance(filter, dict):
+        return None
+    fields = set()
+    for key, value in filter.items():
+        if key in ("$and", "$or", "$nor") and isinstance(value, list):
+            parts = [_filter_fields(part) for part in value]
+        elif key == "$expr":
+            parts = [_expression_fields(value)]
+        elif key.startswith("$"):
+            return None
+        else:
+            parts = [{_top(key)}]
+        if any(part is None for part in parts):
+            return None
+        fields.update(*parts)
+    return fields
+
+
+def _expression_fields(expression):
+    """Fields named by ``"$path"`` strings in an expression; None if it uses the whole document."""
+    if isinstance(expression, str):
+        if expression.startswith("$$"):
+            return None if expression.split(".")[0] in ("$$ROOT", "$$CURRENT") else set()
+        return {_top(expression[1:])} if expression.startswith("$") else set()
+    if isinstance(expression, dict):
+        parts = [_expression_fields(value) for value in expression.values()]
+    elif isinstance(expression, (list, tuple)):
+        parts = [_expression_fields(value) for value in expression]
+    else:
+        return set()
+    return None if any(part is None for part in parts) else set().union(*parts)
+
+
+def _top(path):
+    return path.split(".")[0]

@@ -1,0 +1,35 @@
+"""``flask search reindex``: rebuild every post's stored search terms."""
+import click
+from flask.cli import with_appcontext
+
+from blog.models import Post
+
+BATCH_SIZE = 200
+
+
+@click.group("search", help="Full-text search.")
+def search_cli():
+    pass
+
+
+@search_cli.command("reindex")
+@with_appcontext
+def reindex():
+    """Rebuild every post's search terms, for posts saved before the analyser changed.
+
+    Only the search fields are written: the posts' contents and dates stay as they are.
+    """
+    ids = list(Post.objects.order_by("id").scalar("id"))
+    updated = 0
+    with click.progressbar(length=len(ids), label="Reindexing posts") as bar:
+        # In batches, so a large blog's texts are never all in memory at once.
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = Post.objects(id__in=ids[start:start + BATCH_SIZE]).only(
+                "title", "tags", "content", "html")
+            for post in batch:
+                fields = post.search_fields()
+                Post.objects(id=post.pk).update_one(
+                    **{f"set__{name}": value for name, value in fields.items()})
+                updated += 1
+                bar.update(1)
+    click.echo(f"Reindexed {updated} post{'' if updated == 1 else 's'}.")

@@ -1,0 +1,27 @@
+"""The search page: ``GET /search?q=…&page=N``."""
+from flask import Blueprint, abort, current_app, render_template, request
+
+from blog.forms import page_arg
+from blog.models import Post
+from blog.rendering import plain_text
+from blog.search.query import parse_query
+from blog.search.ranking import search_posts
+from blog.search.snippets import snippet
+
+bp = Blueprint("search", __name__)
+
+
+@bp.route("/search")
+def results():
+    try:
+        query = parse_query(request.args.get("q", ""))
+    except ValueError as error:
+        abort(400, description=str(error))
+    number = page_arg()
+    if not query.is_searchable:
+        return render_template("search/results.html", query=query, page=None, results=[])
+    page = search_posts(query, number, current_app.config["POSTS_PER_PAGE"],
+                        fields=(*Post.LIST_FIELDS, "html"))
+    marked = set(query.required_terms)
+    results = [(post, snippet(plain_text(post.html), marked)) for post in page.items]
+    return render_template("search/results.html", query=query, page=page, results=results)

@@ -1,0 +1,197 @@
+"""Realistic demo content: users with profiles, and tagged Markdown posts.
+
+Everything comes from one ``random.Random(seed)``, so a seed gives the same
+users and posts (dates are relative to the day the seed runs).
+"""
+import random
+from datetime import datetime, timedelta, timezone
+
+import bcrypt
+
+from blog.models import Post, User
+from blog.models.post import slugify
+from blog.models.user import DEFAULT_BCRYPT_ROUNDS
+
+DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_ADMIN_PASSWORD = "inkwell-admin"
+DEMO_USER_PASSWORD = "inkwell-demo"
+SPREAD_DAYS = 730
+
+FIRST_NAMES = [
+    "Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Guido",
+    "Radia", "Tim", "Karen", "Edsger", "Hedy", "Donald", "Sophie", "Bjarne", "Joan", "John",
+    "Katherine", "Niklaus", "Lynn", "Yukihiro", "Anita", "Brian", "Elena", "Rasmus", "Mary",
+    "Leslie", "Shafi", "Whitfield", "Carol", "James", "Marta", "Andrés", "Chloé", "Zoë", "Søren",
+]
+LAST_NAMES = [
+    "Lovelace", "Hopper", "Turing", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie",
+    "Allen", "Rossum", "Perlman", "Berners-Lee", "Spärck Jones", "Dijkstra", "Lamarr", "Knuth",
+    "Wilson", "Stroustrup", "Clarke", "McCarthy", "Johnson", "Wirth", "Conway", "Matsumoto",
+    "Borg", "Kernighan", "García", "Lerdorf", "Shaw", "Lamport", "Goldwasser", "Diffie", "Shaw",
+    "Gosling", "Núñez", "Müller", "Dubois", "Kowalski", "Nakamura",
+]
+BIOS = [
+    "Writes about databases, caching and the places where they disagree.",
+    "Backend developer. Likes small tools, long walks and well-named variables.",
+    "Teaches Python on weekdays and bakes sourdough at weekends.",
+    "Recovering perfectionist. Ships anyway.",
+    "Open-source maintainer; answers issues faster than email.",
+    "",
+]
+TOPICS = {
+    "python": ["Python", "generators", "type hints", "asyncio", "packaging", "decorators"],
+    "flask": ["Flask", "blueprints", "the application factory", "Jinja templates", "sessions"],
+    "mongodb": ["MongoDB", "aggregation pipelines", "indexes", "replica sets", "change streams"],
+    "testing": ["pytest", "property-based testing", "fixtures", "test doubles", "flaky tests"],
+    "security": ["CSRF", "password hashing", "content security policy", "rate limiting"],
+    "performance": ["caching", "query plans", "N+1 queries", "profiling", "connection pools"],
+    "devops": ["gunicorn", "reverse proxies", "zero-downtime deploys", "backups", "logging"],
+    "design": ["API design", "naming things", "error messages", "pagination", "forms"],
+    "career": ["code review", "mentoring", "writing documentation", "on-call", "estimates"],
+    "frontend": ["CSS grid", "accessible forms", "responsive layouts", "progressive enhancement"],
+}
+EXTRA_TAGS = ["tutorial", "opinion", "til", "deep-dive", "beginner", "tooling", "web",
+              "databases", "architecture", "productivity", "redis", "markdown", "linux"]
+TITLE_PATTERNS = [
+    "A practical guide to {subject}", "What I learned about {subject} this year",
+    "{Subject} in ten minutes", "Why {subject} matters more than you think",
+    "Getting {subject} right the first time", "Five mistakes with {subject}",
+    "{Subject}: a field guide", "Notes on {subject} and {other}",
+    "How we tamed {subject}", "From zero to {subject}", "The quiet power of {subject}",
+    "{Subject} without the hype", "Debugging {subject} at 3 a.m.",
+    "Rethinking {subject} for small teams", "When {subject} meets {other}",
+]
+SENTENCES = [
+    "Most of the time the simplest version is also the one that survives production.",
+    "We measured before changing anything, and the numbers surprised us.",
+    "It is tempting to reach for a new library, but the standard tools already cover this.",
+    "The trick is to make the common case fast and the rare case correct.",
+    "Every error message is a tiny piece of documentation, so write it for a tired person.",
+    "A good test describes behaviour a user would notice, not the shape of the code.",
+    "Indexes are a promise about how you will read your data later.",
+    "Caching is easy; knowing when the cached answer is wrong is the hard part.",
+    "We kept the first version deliberately boring, and it paid off.",
+    "The logs told a different story from the dashboard, and the logs were right.",
+    "Small pull requests get better reviews than large ones, every single time.",
+    "Once the data model was right, most of the code wrote itself.",
+    "Naming the thing properly took longer than building it.",
+    "Nothing beats reading the documentation of the version you actually run.",
+    "Our first benchmark was wrong because the cache was warm.",
+    "The migration ran overnight and nobody noticed, which is the best possible outcome.",
+]
+CODE_SAMPLES = [
+    ("python", "def paginate(items, page, size=10):\n    start = (page - 1) * size\n    return items[start:start + size]"),
+    ("python", "@app.route(\"/healthz\")\ndef healthz():\n    return {\"status\": \"ok\"}"),
+    ("javascript", "db.posts.aggregate([\n  { $unwind: \"$tags\" },\n  { $group: { _id: \"$tags\", count: { $sum: 1 } } }\n])"),
+    ("bash", "gunicorn --workers 2 --threads 8 --bind 127.0.0.1:8000 app:app"),
+]
+
+
+def _utc_day_start():
+    now = datetime.now(timezone.utc)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class DemoContent:
+    def __init__(self, seed=None):
+        self.random = random.Random(seed)
+        self.today = _utc_day_start()
+        self._demo_hash = None
+        self._slug_numbers = None
+
+    def _password_hash(self):
+        """One hash shared by the demo users: hashing each at cost 12 would take minutes."""
+        if self._demo_hash is None:
+            self._demo_hash = bcrypt.hashpw(DEMO_USER_PASSWORD.encode(),
+                                            bcrypt.gensalt(DEFAULT_BCRYPT_ROUNDS)).decode()
+        return self._demo_hash
+
+    def _unique_slug(self, title):
+        """The slug the post would get, worked out here to spare a query per collision."""
+        if self._slug_numbers is None:
+            self._slug_numbers = {slug: 1 for slug in Post.objects.scalar("slug")}
+        base = slugify(title)
+        slug, number = base, self._slug_numbers.get(base, 0) + 1
+        if number > 1:
+            slug = f"{base}-{number}"
+            while slug in self._slug_numbers:
+                number += 1
+                slug = f"{base}-{number}"
+        self._slug_numbers[base] = number
+        self._slug_numbers.setdefault(slug, 1)
+        return slug
+
+    def _past(self, days=SPREAD_DAYS):
+        return self.today - timedelta(days=self.random.uniform(0, days))
+
+    def users(self, count):
+        rng = self.random
+        taken = set(User.objects.scalar("email"))
+        created = []
+        for _ in range(count):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            base = f"{first}.{last}".lower().replace(" ", "")
+            email, number = f"{base}@example.com", 2
+            while email in taken:
+                email, number = f"{base}{number}@example.com", number + 1
+            taken.add(email)
+            role = rng.choices(["user", "moderator"], weights=[92, 8])[0]
+            age = rng.choice([None] + list(range(18, 71))) if rng.random() < 0.85 else None
+            user = User(email=email, name=f"{first} {last}", role=role,
+                        password_hash=self._password_hash(), created_at=self._past())
+            user.profile.bio = rng.choice(BIOS)
+            user.profile.age = age
+            user.save()
+            created.append(user)
+        return created
+
+    def posts(self, count, authors):
+        if not authors:
+            raise ValueError("there are no users to write posts; seed users first")
+        rng = self.random
+        weights = [rng.paretovariate(1.5) for _ in authors]
+        created = []
+        for _ in range(count):
+            topic = rng.choice(list(TOPICS))
+            subject, other = rng.sample(TOPICS[topic], 2)
+            title = rng.choice(TITLE_PATTERNS).format(
+                subject=subject, Subject=subject[0].upper() + subject[1:], other=other)
+            tags = [topic] + rng.sample(EXTRA_TAGS, rng.randint(0, 3))
+            status = rng.choices(["published", "draft", "archived"], weights=[80, 14, 6])[0]
+            created_at = self._past()
+            post = Post(title=title, content=self._body(subject, other), tags=tags,
+                        status=status, author=rng.choices(authors, weights=weights)[0],
+                        created_at=created_at, updated_at=created_at,
+                        slug=self._unique_slug(title))
+            if status != "draft":
+                post.published_at = created_at + timedelta(hours=rng.uniform(0, 48))
+            post.save()
+            created.append(post)
+        return created
+
+    def _body(self, subject, other):
+        rng = self.random
+        parts = [" ".join(rng.sample(SENTENCES, 3)) + f" This post is about {subject}."]
+        parts.append(f"## Why {subject}\n\n" + " ".join(rng.sample(SENTENCES, 4)))
+        if rng.random() < 0.6:
+            items = rng.sample(SENTENCES, 3)
+            parts.append("Three things to remember:\n\n" + "\n".join(f"- {s}" for s in items))
+        if rng.random() < 0.5:
+            language, code = rng.choice(CODE_SAMPLES)
+            parts.append(f"```{language}\n{code}\n```")
+        parts.append(f"## {subject[0].upper() + subject[1:]} and {other}\n\n"
+                     + " ".join(rng.sample(SENTENCES, 3))
+                     + " See [the documentation](https://example.com/docs) for more.")
+        return "\n\n".join(parts)
+
+
+def demo_admin():
+    """The demo admin account, created if missing."""
+    admin = User.by_email(DEMO_ADMIN_EMAIL)
+    if admin is None:
+        admin = User(email=DEMO_ADMIN_EMAIL, name="Demo Admin", role="admin")
+        admin.set_password(DEMO_ADMIN_PASSWORD)
+        admin.profile.bio = "Looks after this blog."
+        admin.profile.age = 42
+        admin.save()
+    return admin
