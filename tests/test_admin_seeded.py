@@ -30,6 +30,10 @@ def test_stats_match_the_documents_of_the_demo_seed(seeded_by_command, make_user
 
 
 def test_the_demo_seed_leaves_one_summary_entry(seeded_by_command):
-    entries = list(AuditLog.objects(actor="cli"))
-    assert len(entries) == 1, [str(entry) for entry in entries]
-    assert entries[0].action == "create" and "post" in entries[0].collection
+    """One entry for the seeded users and posts; the demo admin's account has its own."""
+    admin_created, summary = AuditLog.objects(actor="cli").order_by("at")
+    assert (admin_created.action, admin_created.label) == ("create", "admin@example.com")
+    assert summary.action == "create" and summary.collection == "post,user"
+    assert summary.label == "seed demo --seed 42: 200 posts, 30 users"
+    assert summary.changes == {"post": [0, 200], "user": [1, 31]}
+    assert summary.document_id is None

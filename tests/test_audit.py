@@ -62,6 +62,8 @@ def test_creating_editing_and_deleting_a_post_from_the_pages(make_user, client_f
     assert updated.changes["status"] == ["draft", "published"]
     assert updated.changes["published_at"][0] is None
     assert "content" not in updated.changes, "unchanged fields are not listed"
+    computed = {"html", "excerpt", "updated_at", "search_terms", "title_terms", "stemmed_text"}
+    assert not (set(created.changes) | set(updated.changes)) & computed
     assert updated.ip == "127.0.0.1"
 
     client.post("/posts/first-draft/delete")
