@@ -2,7 +2,9 @@
 
 Users and posts are audited by signal handlers: a snapshot taken when a
 document is loaded is diffed against what is saved, so the pages, the API and
-the CLI all get entries without asking for them. Events that change no
+the CLI all get entries without asking for them. (``reload()`` sends no
+signal: load a document afresh rather than reload one that will be saved.)
+Events that change no
 document (a login, a failed login, a transfer of points) are recorded with
 ``record``.
 
@@ -140,7 +142,9 @@ def _count(collection):
 
 
 def _take_snapshot(sender, document, **kwargs):
-    document._audit_snapshot = _flatten(document.to_mongo().to_dict())
+    # A new document is diffed against nothing, so only loaded ones need a snapshot.
+    if not document._created:
+        document._audit_snapshot = _flatten(document.to_mongo().to_dict())
 
 
 def _saved(sender, document, created=False, **kwargs):
@@ -170,8 +174,6 @@ def _write(document, action, changes):
 def _diff(before, after):
     changes = {}
     for field in sorted(set(before) | set(after)):
-        if field in DERIVED_FIELDS:
-            continue
         old, new = before.get(field), after.get(field)
         if old == new or (old in (None, "", []) and new in (None, "", [])):
             continue
@@ -183,10 +185,13 @@ def _diff(before, after):
 
 
 def _flatten(values, prefix=""):
-    """``{"profile": {"age": 30}}`` as ``{"profile.age": 30}``, every value JSON-safe."""
+    """``{"profile": {"age": 30}}`` as ``{"profile.age": 30}``, every value JSON-safe.
+
+    Derived fields are left out here, before the (long) search term lists cost anything.
+    """
     flat = {}
     for key, value in values.items():
-        if key.startswith("_"):
+        if key.startswith("_") or key in DERIVED_FIELDS:
             continue
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
@@ -197,6 +202,8 @@ def _flatten(values, prefix=""):
 
 def _plain(value, max_text=None):
     """``value`` with only JSON types; texts cut to ``max_text`` characters if given."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, ObjectId):
         return str(value)
     if isinstance(value, datetime.datetime):
