@@ -4,9 +4,8 @@ Users and posts are audited by signal handlers: a snapshot taken when a
 document is loaded is diffed against what is saved, so the pages, the API and
 the CLI all get entries without asking for them. (``reload()`` sends no
 signal: load a document afresh rather than reload one that will be saved.)
-Events that change no
-document (a login, a failed login, a transfer of points) are recorded with
-``record``.
+Events that change no document (a login, a failed login, a transfer of
+points) are recorded with ``record``.
 
 The actor is the logged-in user of the current request, ``cli`` inside a
 ``flask`` command, ``anonymous`` for a request with nobody logged in, and
