@@ -5,6 +5,7 @@ import os
 from flask import Flask, g, request
 
 from blog import db
+from blog.caching import invalidate_on_change
 from blog.config import load_config
 from blog.errors import register_error_handlers
 from blog.extensions import cache, csrf, limiter, login_manager
@@ -42,6 +43,7 @@ def create_app(test_config=None):
     app.cli.add_command(search_cli)
 
     register_error_handlers(app)
+    invalidate_on_change()
     from blog.cli import register_commands
     register_commands(app)
     from blog.templating import register_template_helpers

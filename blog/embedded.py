@@ -18,9 +18,10 @@ import functools
 import logging
 import os
 import threading
+from datetime import datetime
 
 import mongomock
-from bson import json_util
+from bson import ObjectId, json_util
 from bson.json_util import JSONOptions
 from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
@@ -40,6 +41,9 @@ WRITE_OPERATIONS = (
     "delete_many", "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
     "create_index", "drop_index", "drop_indexes", "drop",
 )
+# Indexes are rebuilt from the documents' meta at every start, not stored.
+INDEX_OPERATIONS = ("create_index", "drop_index", "drop_indexes")
+SIMPLE_SORT_TYPES = {str, int, datetime, ObjectId}
 _depth = threading.local()
 
 
@@ -71,7 +75,7 @@ def _operation(method, writes):
             _depth.value -= 1
             if outermost:
                 record_operation(method.__name__, self.name, watch.seconds)
-                if writes:
+                if writes and method.__name__ not in INDEX_OPERATIONS:
                     self.database.client.changed()
 
     return run
@@ -169,8 +173,7 @@ class EmbeddedCollection(mongomock.Collection):
                 continue
             if key.startswith("$"):
                 raise NotImplementedError(f"sorting by {key} is not supported")
-            documents.sort(key=lambda doc: filtering.resolve_sort_key(key, doc),
-                           reverse=direction < 0)
+            documents.sort(key=_sort_key(key, documents), reverse=direction < 0)
         return documents
 
     def copy_document(self, document, projection):
@@ -188,11 +191,10 @@ class EmbeddedCollection(mongomock.Collection):
                 return (doc for doc in found if doc is not None)
             return (doc for doc in found
                     if doc is not None and filtering.filter_applies(filter, doc))
-        key = _single_equality(filter)
-        if key is not None and self._unique_keys().get(key):
-            value = filter[key]
+        if _plain_equalities(filter):
+            conditions = list(filter.items())
             return (doc for doc in list(self._store._documents.values())
-                    if doc.get(key) == value)
+                    if all(_equals(doc.get(key), value) for key, value in conditions))
         return super()._iter_documents(filter)
 
     def _unique_keys(self):
@@ -232,13 +234,28 @@ class EmbeddedCollection(mongomock.Collection):
         self.__dict__["_unique_index"] = {}
 
 
-def _single_equality(filter):
-    """The key of a filter that is one plain equality, like ``{"slug": "x"}``."""
-    if isinstance(filter, dict) and len(filter) == 1:
-        (key, value), = filter.items()
-        if not key.startswith("$") and is_plain(value):
-            return key
-    return None
+def _sort_key(key, documents):
+    """A sort key for ``key``: plain values when every document holds one of a
+    single comparable type (or none, which MongoDB sorts first), else mongomock's
+    general BSON ordering, which is many times slower."""
+    if "." not in key:
+        types = {type(doc.get(key)) for doc in documents} - {type(None)}
+        if len(types) <= 1 and types <= SIMPLE_SORT_TYPES:
+            return lambda doc: (doc.get(key) is not None, doc.get(key))
+    return lambda doc: filtering.resolve_sort_key(key, doc)
+
+
+def _plain_equalities(filter):
+    """Whether a filter is only equalities on top-level fields, like
+    ``{"status": "published", "tags": "flask"}``, which Python can test directly."""
+    return (isinstance(filter, dict) and filter
+            and all(not key.startswith("$") and "." not in key and is_plain(value)
+                    for key, value in filter.items()))
+
+
+def _equals(stored, wanted):
+    # As in MongoDB, an array field matches a value it contains.
+    return stored == wanted or (isinstance(stored, list) and wanted in stored)
 
 
 for _name in READ_OPERATIONS + WRITE_OPERATIONS:

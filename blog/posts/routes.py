@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
+from blog.caching import TAG_COUNTS, cached
 from blog.forms import apply_model_errors, page_arg
 from blog.models import Post
 from blog.models.post import split_tags
@@ -13,7 +14,7 @@ from blog.rendering import render_markdown
 bp = Blueprint("posts", __name__)
 
 FEED_SIZE = 20
-TAG_CLOUD_SIZE = 40
+SIDEBAR_TAGS = 12
 
 
 def _per_page():
@@ -30,7 +31,8 @@ def _post_or_404(slug):
 @bp.route("/")
 def index():
     page = Post.listing().paginate(page_arg(), _per_page(), related=["author"])
-    return render_template("posts/index.html", page=page, tags=Post.tag_counts(12))
+    tags = cached(TAG_COUNTS, Post.tag_counts)
+    return render_template("posts/index.html", page=page, tags=tags[:SIDEBAR_TAGS])
 
 
 @bp.route("/posts/<slug>")
@@ -99,7 +101,7 @@ def delete(slug):
 
 @bp.route("/tags/")
 def tags():
-    return render_template("posts/tags.html", tags=Post.tag_counts(None))
+    return render_template("posts/tags.html", tags=cached(TAG_COUNTS, Post.tag_counts))
 
 
 @bp.route("/tags/<tag>")
