@@ -6,18 +6,15 @@ are calendar months in UTC; the monthly series cover the last
 ``MONTHS`` months up to the current one, oldest first, with zeros where
 nothing happened.
 """
-import logging
 from datetime import datetime, timezone
 
 from flask import current_app, has_app_context
 from mongoengine import signals
 
-from blog.extensions import cache
+from blog import caching
 from blog.models import AuditLog, Post, User
 from blog.models.post import STATUSES
 from blog.models.user import ROLES
-
-log = logging.getLogger("blog.stats")
 
 MONTHS = 24
 TOP_TAGS = 20
@@ -25,16 +22,9 @@ TOP_AUTHORS = 10
 CACHE_KEY = "admin-stats"
 
 
-def dashboard_stats(now=None):
-    """Every statistic, from the cache while no user or post has changed."""
-    if now is None:
-        cached = _cache_get(CACHE_KEY)
-        if cached is not None:
-            return cached
-    stats = compute_stats(now)
-    if now is None:
-        _cache_set(CACHE_KEY, stats, current_app.config["STATS_CACHE_TIMEOUT"])
-    return stats
+def dashboard_stats():
+    """Every statistic, from the cache while no user, post or audit entry has been written."""
+    return caching.cached(CACHE_KEY, compute_stats, current_app.config["STATS_CACHE_TIMEOUT"])
 
 
 def compute_stats(now=None):
@@ -163,28 +153,4 @@ def connect_signals():
 
 def _forget(sender, **kwargs):
     if has_app_context():
-        _cache_delete(CACHE_KEY)
-
-
-# The cache is an optimisation: when Redis is down the numbers are computed
-# afresh rather than the page failing (a direct cache call raises then).
-def _cache_get(key):
-    try:
-        return cache.get(key)
-    except Exception as error:  # the cache client's errors depend on the backend
-        log.warning("stats cache unavailable: %s", error)
-        return None
-
-
-def _cache_set(key, value, timeout):
-    try:
-        cache.set(key, value, timeout=timeout)
-    except Exception as error:  # as above
-        log.warning("stats cache unavailable: %s", error)
-
-
-def _cache_delete(key):
-    try:
-        cache.delete(key)
-    except Exception as error:  # as above
-        log.warning("stats cache unavailable: %s", error)
+        caching.forget(CACHE_KEY)
