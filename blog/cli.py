@@ -9,6 +9,7 @@ from mongoengine import NotUniqueError, ValidationError
 from pymongo.errors import PyMongoError
 
 from blog import audit, db
+from blog.forms import field_messages
 from blog.models import Post, User
 from blog.seed import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, DemoContent, demo_admin
 
@@ -19,10 +20,9 @@ COUNT = click.IntRange(min=0, max=1_000_000)
 
 
 def _validation_message(error):
-    fields = getattr(error, "errors", None) or {}
+    fields = field_messages(error)
     if fields:
-        return "; ".join(f"{name}: {getattr(detail, 'message', detail)}"
-                         for name, detail in fields.items())
+        return "; ".join(f"{name}: {message}" for name, message in fields.items())
     return str(error)
 
 

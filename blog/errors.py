@@ -6,6 +6,7 @@ from mongoengine import DoesNotExist, NotUniqueError, ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from blog.forms import field_messages
 from blog.models.querysets import PageNotFound
 
 log = logging.getLogger("blog.errors")
@@ -60,8 +61,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(ValidationError)
     def invalid(error):
-        fields = getattr(error, "errors", None) or {}
-        message = "; ".join(f"{field}: {_message(detail)}" for field, detail in fields.items())
+        fields = field_messages(error)
+        message = "; ".join(f"{field}: {detail}" for field, detail in fields.items())
         return error_response(400, message or str(error.message))
 
     @app.errorhandler(NotUniqueError)
@@ -94,8 +95,3 @@ def register_error_handlers(app):
 def _generic_500():
     return "The error has been logged. Please try again later."
 
-
-def _message(detail):
-    if isinstance(detail, dict):
-        return "; ".join(_message(value) for value in detail.values())
-    return getattr(detail, "message", None) or str(detail)

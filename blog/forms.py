@@ -1,6 +1,7 @@
 """Helpers shared by every blueprint's forms and query parameters."""
 from flask import abort, request
 from mongoengine import ValidationError
+from mongoengine.base.document import NON_FIELD_ERRORS
 
 MAX_PAGE_PARAM_LENGTH = 9
 
@@ -8,13 +9,29 @@ MAX_PAGE_PARAM_LENGTH = 9
 def apply_model_errors(form, error: ValidationError):
     """Show a document's validation errors beside the form's fields."""
     shown = False
-    for field_name, detail in (error.errors or {}).items():
+    for field_name, message in field_messages(error).items():
         field = getattr(form, _form_field(field_name), None)
         if field is not None:
-            field.errors = list(field.errors) + [_text(detail)]
+            field.errors = list(field.errors) + [message]
             shown = True
     if not shown:
         form.form_errors.append(_text(error.message) or "Please check the form.")
+
+
+def field_messages(error: ValidationError):
+    """``{field: message}`` from a document's ValidationError.
+
+    mongoengine files what ``clean()`` raised under ``__all__`` and adds the
+    fields' own generic checks; the messages from ``clean()`` are the clearer.
+    """
+    errors = dict(error.errors or {})
+    from_clean = errors.pop(NON_FIELD_ERRORS, None)
+    messages = {name: _text(detail) for name, detail in errors.items()}
+    if isinstance(from_clean, ValidationError) and from_clean.errors:
+        messages.update({name: _text(detail) for name, detail in from_clean.errors.items()})
+    elif from_clean is not None:
+        messages[NON_FIELD_ERRORS] = _text(from_clean)
+    return messages
 
 
 def _form_field(name):

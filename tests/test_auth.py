@@ -1,0 +1,216 @@
+"""Registration, login, logout and sessions, as a visitor meets them."""
+import threading
+
+import bcrypt
+import pytest
+
+from blog.models import User
+from conftest import PASSWORD
+
+
+def test_register_logs_in_and_normalises_the_email(client, auth, app):
+    response = auth.register(email="  Ann@Example.COM ")
+    assert response.status_code == 302
+    home = client.get("/")
+    assert b"Ann" in home.data and b"Log out" in home.data
+    with app.app_context():
+        user = User.objects.get()
+        assert user.email == "ann@example.com"
+        assert user.password_hash != PASSWORD and user.password_hash.startswith("$2b$")
+
+
+def test_default_bcrypt_cost_is_at_least_12(app):
+    with app.app_context():
+        app.config["BCRYPT_ROUNDS"] = 12
+        user = User(email="cost@example.com", name="Cost")
+        user.set_password(PASSWORD)
+        assert int(user.password_hash.split("$")[2]) >= 12
+
+
+@pytest.mark.parametrize("email", ["ann@example.com", "ANN@example.com", " Ann@Example.com"])
+def test_an_email_registers_once_in_any_case(client, auth, app, email):
+    auth.register()
+    auth.logout()
+    response = auth.register(email=email, name="Impostor")
+    assert response.status_code == 400
+    assert b"already registered" in response.data
+    with app.app_context():
+        assert User.objects.count() == 1
+
+
+def test_simultaneous_registrations_create_one_account(app):
+    results = []
+
+    def register():
+        client = app.test_client()
+        results.append(client.post("/auth/register", data={
+            "email": "race@example.com", "name": "Racer", "password": PASSWORD,
+            "password_confirm": PASSWORD}).status_code)
+
+    threads = [threading.Thread(target=register) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results).count(302) == 1
+    with app.app_context():
+        assert User.objects(email="race@example.com").count() == 1
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short", b"at least 8 characters"),
+    ("\u20ac" * 25, b"at most 72 bytes"),
+    ("x" * 73, b"at most 72 bytes"),
+])
+def test_password_rules_are_form_errors(auth, app, password, message):
+    response = auth.register(password=password)
+    assert response.status_code == 400
+    assert message in response.data
+    with app.app_context():
+        assert User.objects.count() == 0
+
+
+def test_a_72_byte_password_works(client, auth):
+    password = "\u20ac" * 24  # 72 bytes
+    assert auth.register(password=password).status_code == 302
+    auth.logout()
+    assert auth.login(password=password).status_code == 302
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("email", "not-an-email", b"valid email"),
+    ("email", "", b"This field is required"),
+    ("name", "   ", b"Give a name"),
+    ("name", "n" * 81, b"Field cannot be longer than 80 characters."),
+])
+def test_bad_registration_fields_are_explained(client, field, value, message):
+    data = {"email": "ann@example.com", "name": "Ann", "password": PASSWORD,
+            "password_confirm": PASSWORD, field: value}
+    response = client.post("/auth/register", data=data)
+    assert response.status_code == 400
+    assert message in response.data
+
+
+def test_passwords_must_match(client):
+    response = client.post("/auth/register", data={
+        "email": "a@example.com", "name": "A", "password": PASSWORD,
+        "password_confirm": PASSWORD + "x"})
+    assert response.status_code == 400 and b"The two passwords differ." in response.data
+
+
+def test_login_does_not_reveal_whether_an_email_exists(client, auth, monkeypatch):
+    auth.register()
+    auth.logout()
+    checks = []
+    real_checkpw = bcrypt.checkpw
+    monkeypatch.setattr(bcrypt, "checkpw", lambda *a: checks.append(1) or real_checkpw(*a))
+    wrong_password = auth.login(password="wrong password")
+    checks_for_wrong_password = len(checks)
+    unknown_email = auth.login(email="nobody@example.com")
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    message = b"That email and password do not match an account."
+    assert message in wrong_password.data and message in unknown_email.data
+    assert checks_for_wrong_password == 1 and len(checks) == 2
+
+
+def test_login_is_case_insensitive_on_the_email(client, auth):
+    auth.register()
+    auth.logout()
+    assert auth.login(email="ANN@EXAMPLE.COM").status_code == 302
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.com", "//evil.com", "/\\evil.com", "javascript:alert(1)", "http:/evil.com",
+    "\\\\evil.com", "/\t/evil.com",
+])
+def test_login_never_redirects_off_site(client, auth, target):
+    auth.register()
+    auth.logout()
+    response = client.post("/auth/login", query_string={"next": target},
+                           data={"email": "ann@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_login_follows_a_local_next(client, auth):
+    auth.register()
+    auth.logout()
+    response = client.post("/auth/login", query_string={"next": "/settings/profile"},
+                           data={"email": "ann@example.com", "password": PASSWORD})
+    assert response.location == "/settings/profile"
+
+
+def test_login_starts_a_fresh_session(client, auth):
+    auth.register()
+    auth.logout()
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    auth.login()
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_logout_needs_a_post(client, auth):
+    auth.register()
+    assert client.get("/auth/logout").status_code == 405
+    assert b"Log out" in client.get("/").data
+
+
+def test_an_old_session_cookie_is_useless_after_logout(app, client, auth):
+    auth.register()
+    stolen = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/settings/profile")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
+def test_a_remember_cookie_is_useless_after_logout(app, client, auth):
+    auth.register()
+    auth.logout()
+    auth.login(remember="y")
+    remember = client.get_cookie("remember_token").value
+    other_device = app.test_client()
+    other_device.set_cookie("remember_token", remember)
+    assert other_device.get("/settings/profile").status_code == 200
+    auth.logout()
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remember)
+    assert replay.get("/settings/profile").status_code == 302
+
+
+def test_changing_the_password_ends_other_sessions(app, client, auth):
+    auth.register()
+    other = app.test_client()
+    AuthOther = type(auth)(other)
+    AuthOther.login()
+    assert other.get("/settings/profile").status_code == 200
+    with app.app_context():
+        user = User.objects.get()
+        user.set_password("a brand new password")
+        user.save()
+    assert other.get("/settings/profile").status_code == 302
+
+
+class TestRateLimits:
+    @pytest.fixture
+    def app_config(self):
+        return {"RATELIMIT_ENABLED": True}
+
+    def test_ten_attempts_a_minute_per_ip(self, client, auth):
+        for number in range(10):
+            auth.login(email=f"user{number}@example.com", password="whatever1")
+        response = auth.login(email="fresh@example.com", password="whatever1")
+        assert response.status_code == 429
+        assert b"Too many requests" in response.data
+
+    def test_five_failures_lock_the_account_not_others(self, app, client, auth):
+        auth.register()
+        auth.logout()
+        for number in range(5):
+            other_ip = app.test_client()
+            other_ip.environ_base["REMOTE_ADDR"] = f"10.0.0.{number}"
+            type(auth)(other_ip).login(password="wrong password")
+        assert auth.login().status_code == 429
+        assert auth.login(email="someone@example.com").status_code == 401

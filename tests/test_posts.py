@@ -1,0 +1,248 @@
+"""Writing, reading and finding posts."""
+import re
+
+import pytest
+
+from blog.models import Post, User
+
+
+def new_post(client, **fields):
+    data = {"title": "Hello world", "content": "Some *words*.", "tags": "", "status": "published"}
+    data.update(fields)
+    return client.post("/posts/new", data=data)
+
+
+@pytest.fixture
+def writer(auth):
+    auth.register()
+    return auth
+
+
+def test_writing_a_post_publishes_it(client, writer, app):
+    response = new_post(client, title="  My   first post ", tags=" Flask, MongoDB ,flask,, ")
+    assert response.status_code == 302 and response.location == "/posts/my-first-post"
+    page = client.get("/posts/my-first-post")
+    assert b"My first post" in page.data and b"<em>words</em>" in page.data
+    with app.app_context():
+        post = Post.objects.get()
+        assert post.tags == ["flask", "mongodb"]
+        assert post.published_at is not None
+    assert b"My first post" in client.get("/").data
+
+
+def test_slugs_are_unique_and_permanent(client, writer):
+    for _ in range(3):
+        new_post(client, title="Same title")
+    assert client.get("/posts/same-title").status_code == 200
+    assert client.get("/posts/same-title-2").status_code == 200
+    assert client.get("/posts/same-title-3").status_code == 200
+    client.post("/posts/same-title/edit", data={"title": "A new title", "content": "x",
+                                                "tags": "", "status": "published"})
+    assert b"A new title" in client.get("/posts/same-title").data
+
+
+def test_published_at_is_set_on_first_publication_only(client, writer, app):
+    new_post(client, status="draft")
+    with app.app_context():
+        assert Post.objects.get().published_at is None
+    edit = {"title": "Hello world", "content": "x", "tags": "", "status": "published"}
+    client.post("/posts/hello-world/edit", data=edit)
+    with app.app_context():
+        first = Post.objects.get().published_at
+        assert first is not None
+    client.post("/posts/hello-world/edit", data=dict(edit, status="archived"))
+    client.post("/posts/hello-world/edit", data=dict(edit, status="published"))
+    with app.app_context():
+        assert Post.objects.get().published_at == first
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"title": ""}, b"This field is required."),
+    ({"title": "   "}, b"Give the post a title."),
+    ({"title": "t" * 201}, b"Field cannot be longer than 200 characters."),
+    ({"tags": ",".join(f"t{i}" for i in range(11))}, b"Use at most 10 tags."),
+    ({"tags": "x" * 31}, b"longer than 30 characters"),
+    ({"tags": "<script>"}, b"may only hold letters"),
+    ({"status": "secret"}, b"Not a valid choice"),
+])
+def test_bad_posts_are_refused_with_a_reason(client, writer, app, fields, message):
+    response = new_post(client, **fields)
+    assert response.status_code == 400
+    assert message in response.data
+    with app.app_context():
+        assert Post.objects.count() == 0
+
+
+def test_a_two_megabyte_post_is_too_large(client, writer):
+    response = new_post(client, content="x" * (2 * 1024 * 1024))
+    assert response.status_code == 413
+    assert b"too large" in response.data
+
+
+XSS_CONTENT = """<script>alert(1)</script>
+<img src=x onerror=alert(2)>
+[click](javascript:alert(3))
+[data](data:text/html;base64,PHNjcmlwdD4=)
+<iframe src="https://evil.com"></iframe>
+<p style="color:red" onclick="alert(4)">styled</p>
+[fine](https://example.com)
+"""
+
+
+def test_markdown_is_sanitised(client, writer):
+    new_post(client, title="<script>alert('t')</script>", content=XSS_CONTENT)
+    html = client.get("/posts/script-alert-t-script").get_data(as_text=True)
+    article = html[html.index("<article"):html.index("</article>")]
+    assert "<script>" not in article
+    assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;" in article
+    tags = re.findall(r"<[a-z][^>]*>", article)
+    for forbidden in ("<script", "onerror", "onclick", "javascript:", "data:", "<iframe",
+                      "style="):
+        assert not any(forbidden in tag for tag in tags), forbidden
+    assert 'href="https://example.com" rel="noopener noreferrer"' in article
+
+
+def test_names_and_tags_are_escaped_in_lists(client, auth, app):
+    auth.register(name="<b>Bold</b> Ann")
+    new_post(client, title="<i>x</i>", tags="c#, c++")
+    home = client.get("/").get_data(as_text=True)
+    assert "<b>Bold</b>" not in home and "&lt;b&gt;Bold&lt;/b&gt; Ann" in home
+    assert "<i>x</i>" not in home and "&lt;i&gt;x&lt;/i&gt;" in home
+    assert client.get("/tags/c%23").status_code == 200
+
+
+class TestPermissions:
+    @pytest.fixture
+    def post(self, make_user, make_post):
+        return make_post(make_user(email="author@example.com"), title="Owned", status="published")
+
+    @pytest.fixture
+    def login_as(self, app, auth, make_user):
+        def login(role):
+            make_user(email=f"{role}@example.com", role=role)
+            auth.login(email=f"{role}@example.com")
+        return login
+
+    EDIT = {"title": "Changed", "content": "changed", "tags": "", "status": "published"}
+
+    @pytest.mark.parametrize("role, can_edit, can_delete", [
+        ("user", False, False), ("moderator", True, False), ("admin", True, True)])
+    def test_roles(self, client, app, post, login_as, role, can_edit, can_delete):
+        login_as(role)
+        response = client.post("/posts/owned/edit", data=self.EDIT)
+        assert response.status_code == (302 if can_edit else 403)
+        with app.app_context():
+            assert Post.objects.get().title == ("Changed" if can_edit else "Owned")
+        response = client.post("/posts/owned/delete")
+        assert response.status_code == (302 if can_delete else 403)
+        with app.app_context():
+            assert Post.objects.count() == (0 if can_delete else 1)
+
+    def test_the_author_can_edit_and_delete(self, client, auth, post):
+        auth.login(email="author@example.com")
+        assert client.post("/posts/owned/edit", data=self.EDIT).status_code == 302
+        assert client.post("/posts/owned/delete").status_code == 302
+        assert client.get("/posts/owned").status_code == 404
+
+    def test_anonymous_visitors_are_sent_to_log_in(self, client, post):
+        for url in ("/posts/new", "/posts/owned/edit"):
+            response = client.get(url)
+            assert response.status_code == 302 and "/auth/login?next=" in response.location
+        assert client.post("/posts/owned/delete").status_code == 302
+
+
+@pytest.mark.parametrize("status", ["draft", "archived"])
+def test_unpublished_posts_are_private(client, auth, make_user, make_post, status):
+    author = make_user(email="author@example.com")
+    make_post(author, title="Secret", status=status, tags=["hidden"])
+    assert client.get("/posts/secret").status_code == 404
+    for url in ("/", "/tags/hidden", "/feed.atom", "/tags/hidden/feed.atom", "/tags/",
+                f"/users/{author.pk}", "/api/posts"):
+        assert b"Secret" not in client.get(url).data, url
+    make_user(email="other@example.com")
+    auth.login(email="other@example.com")
+    assert client.get("/posts/secret").status_code == 404
+    auth.logout()
+    auth.login(email="author@example.com")
+    assert client.get("/posts/secret").status_code == 200
+    assert b"Secret" in client.get(f"/users/{author.pk}").data
+    auth.logout()
+    make_user(email="boss@example.com", role="admin")
+    auth.login(email="boss@example.com")
+    assert client.get("/posts/secret").status_code == 200
+
+
+def titles(response):
+    return re.findall(r'<h2 class="card-title"><a href="/posts/[^"]+">([^<]+)</a>',
+                      response.get_data(as_text=True))
+
+
+def test_home_pages_ten_posts_newest_first(client, make_user, make_post):
+    author = make_user()
+    for number in range(23):
+        make_post(author, title=f"Post {number:02d}")
+    first = titles(client.get("/"))
+    assert first == [f"Post {n:02d}" for n in range(22, 12, -1)]
+    assert titles(client.get("/?page=3")) == ["Post 02", "Post 01", "Post 00"]
+    pager = client.get("/?page=2").get_data(as_text=True)
+    assert 'aria-current="page">2<' in pager and 'href="/?page=3"' in pager
+
+
+@pytest.mark.parametrize("page, statuses", [
+    ("0", {400}), ("-1", {400}), ("abc", {400}), ("1.5", {400}), ("%00", {400}),
+    ("١", {400}), ("99", {404}), (str(10**9), {400, 404}), (str(10**30), {400, 404}),
+])
+def test_bad_page_numbers_never_fail(client, make_user, make_post, page, statuses):
+    author = make_user()
+    make_post(author, title="A post")
+    for url in ("/", "/tags/x", "/api/posts", "/search?q=post", f"/users/{author.pk}"):
+        separator = "&" if "?" in url else "?"
+        response = client.get(f"{url}{separator}page={page}")
+        assert response.status_code in statuses, url
+
+
+def test_tag_pages_and_cloud(client, make_user, make_post):
+    author = make_user()
+    make_post(author, title="One", tags=["flask", "python"])
+    make_post(author, title="Two", tags=["flask"])
+    make_post(author, title="Three", tags=["flask"], status="draft")
+    page = client.get("/tags/Flask")
+    assert titles(page) == ["Two", "One"] and b"2 posts" in page.data
+    cloud = client.get("/tags/").get_data(as_text=True)
+    assert re.search(r'flask <span class="count">2</span>', cloud)
+    assert re.search(r'python <span class="count">1</span>', cloud)
+
+
+def test_atom_feeds(client, make_user, make_post):
+    author = make_user(name="Feed Writer")
+    make_post(author, title="Feed <me>", content="Hello **feed**", tags=["news"])
+    make_post(author, title="Elsewhere", tags=["other"])
+    feed = client.get("/feed.atom")
+    assert feed.status_code == 200
+    assert feed.content_type.startswith("application/atom+xml")
+    text = feed.get_data(as_text=True)
+    assert "<title>Feed &lt;me&gt;</title>" in text and "Elsewhere" in text
+    assert "&lt;strong&gt;feed&lt;/strong&gt;" in text
+    assert "<name>Feed Writer</name>" in text
+    tag_feed = client.get("/tags/news/feed.atom").get_data(as_text=True)
+    assert "Feed &lt;me&gt;" in tag_feed and "Elsewhere" not in tag_feed
+
+
+def test_preview_renders_without_saving(client, writer, app):
+    response = client.post("/posts/new", data={"title": "Draft", "content": "**bold**",
+                                               "tags": "", "status": "draft", "preview": "1"})
+    assert response.status_code == 200
+    assert b"<strong>bold</strong>" in response.data and b"has not been saved" in response.data
+    with app.app_context():
+        assert Post.objects.count() == 0
+
+
+def test_operator_values_are_plain_text(client, writer, app):
+    response = client.get("/posts/%7B%22%24gt%22%3A%20%22%22%7D")
+    assert response.status_code == 404
+    response = client.get("/api/posts", query_string={"author": '{"$gt": ""}'})
+    assert response.status_code == 400
+    response = client.get("/tags/%7B%22%24ne%22%3A1%7D")
+    assert response.status_code == 200 and b"No published post" in response.data
+    with app.app_context():
+        assert User.objects.count() == 1
