@@ -1,0 +1,171 @@
+"""The three database modes, the embedded store's file, and observability."""
+import json
+import logging
+import subprocess
+import sys
+import time
+
+import pytest
+
+from blog import create_app
+from blog.db import disconnect_db
+from blog.models import Post, User
+from conftest import PASSWORD, make_config
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return str(tmp_path / "store" / "embedded-db.json")
+
+
+def embedded_app(path, **overrides):
+    return create_app(make_config(MONGODB_URI=None, EMBEDDED_DB_PATH=path, **overrides))
+
+
+def register_and_post(app, email="keep@example.com"):
+    client = app.test_client()
+    client.post("/auth/register", data={"email": email, "name": "Keeper", "password": PASSWORD,
+                                        "password_confirm": PASSWORD})
+    client.post("/posts/new", data={"title": "Kept post", "content": "still here",
+                                    "tags": "durable", "status": "published"})
+    return client
+
+
+def test_the_embedded_store_keeps_data_across_a_restart(store_path):
+    app = embedded_app(store_path)
+    register_and_post(app)
+    disconnect_db(app)
+
+    with open(store_path) as stored:
+        assert json.load(stored)["format"] == 1
+
+    app = embedded_app(store_path)
+    try:
+        client = app.test_client()
+        assert b"Kept post" in client.get("/posts/kept-post").data
+        assert client.post("/auth/login", data={"email": "keep@example.com",
+                                                "password": PASSWORD}).status_code == 302
+        with app.app_context():
+            post = Post.objects.get()
+            assert post.author.email == "keep@example.com"
+            assert post.published_at.tzinfo is not None
+    finally:
+        disconnect_db(app)
+
+
+def test_unique_constraints_hold_after_a_reload(store_path):
+    app = embedded_app(store_path)
+    register_and_post(app)
+    disconnect_db(app)
+    app = embedded_app(store_path)
+    try:
+        response = app.test_client().post("/auth/register", data={
+            "email": "KEEP@example.com", "name": "Twin", "password": PASSWORD,
+            "password_confirm": PASSWORD})
+        assert b"already registered" in response.data
+        with app.app_context():
+            assert User.objects.count() == 1
+    finally:
+        disconnect_db(app)
+
+
+def test_writes_reach_the_file_within_a_second(store_path):
+    app = embedded_app(store_path)
+    try:
+        register_and_post(app)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                with open(store_path) as stored:
+                    if "Kept post" in stored.read():
+                        break
+            except FileNotFoundError:
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail("the post was not written to the file")
+    finally:
+        disconnect_db(app)
+
+
+OPEN_STORE = """
+import sys
+from blog import create_app
+try:
+    create_app({"TESTING": True, "SECRET_KEY": "x", "EMBEDDED_DB_PATH": sys.argv[1]})
+except Exception as error:
+    print(error)
+    sys.exit(3)
+"""
+
+
+def test_a_second_process_is_refused_at_once(store_path, monkeypatch):
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    app = embedded_app(store_path)
+    try:
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-c", OPEN_STORE, store_path],
+                                capture_output=True, text=True, timeout=30,
+                                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."})
+        assert result.returncode == 3, result.stderr
+        assert "already open in another process" in result.stdout
+        assert time.monotonic() - started < 10
+    finally:
+        disconnect_db(app)
+    result = subprocess.run([sys.executable, "-c", OPEN_STORE, store_path], capture_output=True,
+                            text=True, timeout=30, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_unreachable_server_gives_503_quickly():
+    app = create_app(make_config(MONGODB_URI="mongodb://127.0.0.1:9/blog",
+                                 MONGODB_TIMEOUT_MS=300))
+    try:
+        client = app.test_client()
+        started = time.monotonic()
+        response = client.get("/")
+        assert time.monotonic() - started < 2
+        assert response.status_code == 503
+        assert response.headers["Retry-After"].isdigit()
+        assert b"cannot reach the database" in response.data
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json["database"] == "down" and health.json["status"] == "down"
+        api = client.get("/api/posts")
+        assert api.status_code == 503 and api.json["error"]["code"] == "unavailable"
+    finally:
+        disconnect_db(app)
+
+
+def test_health_check(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok", "cache": "in-process"}
+
+
+def test_every_response_reports_its_database_time(client, make_user, make_post):
+    make_post(make_user())
+    timing = client.get("/").headers["Server-Timing"]
+    operations, millis = (float(n) for n in
+                          __import__("re").fullmatch(r'db;desc="(\d+) operations";dur=([\d.]+)',
+                                                     timing).groups())
+    assert operations >= 2 and millis >= 0
+
+
+class TestSlowQueries:
+    @pytest.fixture
+    def app_config(self):
+        return {"SLOW_QUERY_MS": 0}
+
+    def test_slow_operations_are_logged_as_warnings(self, client, caplog):
+        with caplog.at_level(logging.WARNING, logger="blog.db"):
+            client.get("/")
+        assert any("slow database operation" in record.message for record in caplog.records)
+
+
+def test_the_mode_is_logged_at_start(store_path, caplog):
+    with caplog.at_level(logging.INFO, logger="blog.db"):
+        app = embedded_app(store_path)
+    disconnect_db(app)
+    assert any("embedded store in" in record.message and store_path in record.message
+               for record in caplog.records)

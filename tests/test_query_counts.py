@@ -1,0 +1,76 @@
+"""Every page costs a fixed number of database operations, however long it is.
+
+The operations are counted on mongomock's collections themselves, not through
+the app's own instrumentation.
+"""
+import functools
+
+import mongomock
+import pytest
+
+OPERATIONS = ("find", "find_one", "count_documents", "aggregate", "distinct", "insert_one",
+              "update_one", "update_many", "replace_one", "delete_one", "delete_many",
+              "find_one_and_update")
+
+
+@pytest.fixture
+def count_operations(monkeypatch):
+    calls = []
+    depth = [0]
+
+    def counting(name, method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            if depth[0] == 0:
+                calls.append((self.name, name))
+            depth[0] += 1
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+        return run
+
+    classes = {cls for cls in mongomock.Collection.__subclasses__()} | {mongomock.Collection}
+    for cls in classes:
+        for name in OPERATIONS:
+            if name in vars(cls):
+                monkeypatch.setattr(cls, name, counting(name, vars(cls)[name]))
+
+    def count(client, url):
+        client.get(url)  # warm: first use of a collection creates its indexes
+        calls.clear()
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return len(calls)
+    return count
+
+
+@pytest.fixture
+def site(make_user, make_post):
+    author = make_user(email="author@example.com", name="Author")
+    others = [make_user(email=f"other{n}@example.com") for n in range(5)]
+
+    def fill(count):
+        for number in range(count):
+            writer = author if number % 2 else others[number % 5]
+            make_post(writer, title=f"Post {number}", tags=["shared", f"t{number % 7}"],
+                      content=f"Body {number} with words.")
+        return author
+    return fill
+
+
+PAGES = ["/", "/tags/shared", "/tags/", "/users/{author}", "/posts/post-1", "/feed.atom",
+         "/tags/shared/feed.atom", "/api/posts?limit=50", "/search?q=words"]
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_pages_cost_the_same_with_5_or_50_posts(app, client, auth, site, count_operations,
+                                               logged_in):
+    author = site(5)
+    if logged_in:
+        auth.login(email="author@example.com")
+    few = {url: count_operations(client, url.format(author=author.pk)) for url in PAGES}
+    site(45)
+    many = {url: count_operations(client, url.format(author=author.pk)) for url in PAGES}
+    assert few == many
+    assert max(many.values()) <= 6
