@@ -29,6 +29,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     cache.init_app(app, config=_cache_config(app))
 
+    _register_admin(app)
     from blog.api.routes import bp as api_bp
     from blog.auth.routes import bp as auth_bp
     from blog.health import bp as health_bp
@@ -52,6 +53,18 @@ def create_app(test_config=None):
     app.after_request(add_security_headers)
     app.after_request(server_timing)
     return app
+
+
+def _register_admin(app):
+    """The audit history and the statistics, kept current by signals, and their pages."""
+    from blog import audit
+    from blog.admin.routes import bp as admin_bp
+    from blog.api.admin import bp as admin_api_bp
+    from blog.services import stats
+    audit.connect_signals()
+    stats.connect_signals()
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_api_bp)
 
 
 def _start_request():

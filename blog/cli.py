@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from mongoengine import NotUniqueError, ValidationError
 from pymongo.errors import PyMongoError
 
-from blog import db
+from blog import audit, db
 from blog.forms import field_messages
 from blog.models import Post, User
 from blog.seed import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_USER_PASSWORD, DemoContent, demo_admin
@@ -67,7 +67,7 @@ def seed_demo(user_count, post_count, seed, if_empty):
     logging.getLogger("blog.db").setLevel(logging.INFO)
     content = DemoContent(seed)
     admin = demo_admin()
-    with db.bulk_writes(current_app):
+    with db.bulk_writes(current_app), audit.bulk(_described("seed demo", seed)):
         users = content.users(user_count)
         with click.progressbar(length=post_count, label="Writing posts") as bar:
             for _ in range(0, post_count, 100):
@@ -83,7 +83,7 @@ def seed_demo(user_count, post_count, seed, if_empty):
 @click.option("--seed", type=int, default=None)
 def seed_users(count, seed):
     """COUNT users with profiles."""
-    with db.bulk_writes(current_app):
+    with db.bulk_writes(current_app), audit.bulk(_described("seed users", seed)):
         DemoContent(seed).users(count)
     click.echo(f"Seeded {count} users (password {DEMO_USER_PASSWORD!r}).")
 
@@ -96,9 +96,14 @@ def seed_posts(count, seed):
     authors = list(User.objects)
     if not authors:
         raise click.ClickException("There are no users yet: run `flask seed users N` first.")
-    with db.bulk_writes(current_app):
+    with db.bulk_writes(current_app), audit.bulk(_described("seed posts", seed)):
         DemoContent(seed).posts(count, authors)
     click.echo(f"Seeded {count} posts.")
+
+
+def _described(command, seed):
+    """The audit history's name for a seed run: one summary entry, not one per document."""
+    return f"{command} --seed {seed}" if seed is not None else command
 
 
 def _print_logins():

@@ -92,3 +92,19 @@ def make_post(app):
             post.save()
             return post
     return make
+
+
+@pytest.fixture
+def client_for(app):
+    """A new test client, logged in as ``user`` through the login form."""
+    def make(user):
+        client = app.test_client()
+        response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, "the login failed"
+        return client
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(email="admin@example.com", name="Ada Admin", role="admin")

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from mongoengine import NotUniqueError, ValidationError
 
+from blog import audit
 from blog.auth.forms import LoginForm, RegisterForm
 from blog.extensions import limiter, login_manager
 from blog.forms import apply_model_errors
@@ -71,8 +72,11 @@ def login():
                                           form.password.data)
         if user is not None and password_ok:
             _start_session(user, remember=form.remember.data)
+            audit.record("login", user)
             flash(f"Welcome back, {user.name}.", "success")
             return redirect(next_url or _home())
+        audit.record("login_failed", user, collection="user",
+                     label=normalise_email(form.email.data))
         form.form_errors.append("That email and password do not match an account.")
     elif request.method == "GET" and current_user.is_authenticated:
         return redirect(next_url or _home())
@@ -83,8 +87,9 @@ def login():
 @login_required
 def logout():
     user = current_user._get_current_object()
-    user.end_sessions()
-    user.save()
+    with audit.recorded_as("logout"):
+        user.end_sessions()
+        user.save()
     logout_user()
     session.clear()
     flash("You have logged out.", "info")

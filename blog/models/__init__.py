@@ -1,7 +1,8 @@
 """The documents. ``ALL`` lists every collection, for index creation."""
+from blog.models.audit import AuditLog
 from blog.models.post import Post
 from blog.models.user import User
 
-ALL = (User, Post)
+ALL = (User, Post, AuditLog)
 
-__all__ = ["ALL", "Post", "User"]
+__all__ = ["ALL", "AuditLog", "Post", "User"]

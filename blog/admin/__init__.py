@@ -1,0 +1,1 @@
+"""Admin pages: statistics, user management and the audit history."""

@@ -1,0 +1,125 @@
+"""The admin pages: statistics dashboard, users and roles, audit history."""
+import re
+
+from flask import (
+    Blueprint, abort, flash, redirect, render_template, request, url_for,
+)
+from flask_login import current_user
+
+from blog.admin import charts
+from blog.admin.filters import AuditFilters, BadFilter
+from blog.admin.forms import RoleForm
+from blog.api.admin import audit_item
+from blog.api.responses import ok
+from blog.extensions import login_manager
+from blog.forms import page_arg
+from blog.models import AuditLog, User
+from blog.models.audit import ACTIONS, COLLECTIONS
+from blog.models.user import ROLES
+from blog.security import safe_next_url
+from blog.services import accounts
+from blog.services.stats import dashboard_stats
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 25
+ACTIVITY_SIZE = 15
+ACTIVITY_REFRESH_SECONDS = 5
+
+
+@bp.before_request
+def require_admin():
+    """Every admin page: log in first, and be an admin now (the role is read per request)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403, description="Only admins can see the admin pages.")
+    return None
+
+
+@bp.route("/")
+def dashboard():
+    stats = dashboard_stats()
+    return render_template("admin/dashboard.html", stats=stats, charts=_charts(stats),
+                           monthly_posts=_monthly_posts(stats),
+                           activity=list(AuditLog.objects.limit(ACTIVITY_SIZE)),
+                           refresh_seconds=ACTIVITY_REFRESH_SECONDS)
+
+
+@bp.route("/activity.json")
+def activity():
+    """The latest entries, for the dashboard's activity panel to poll."""
+    return ok([audit_item(entry) for entry in AuditLog.objects.limit(ACTIVITY_SIZE)])
+
+
+def _charts(stats):
+    months = [charts.month_label(row["year"], row["month"]) for row in stats["postsByMonth"]]
+    return {
+        "published": charts.column_chart(
+            "Posts published per month", months,
+            [row["count"] for row in stats["postsByMonth"]]),
+        "signups": charts.column_chart(
+            "Sign-ups per month", months, [row["count"] for row in stats["signupsByMonth"]]),
+        "roles": charts.bar_chart(
+            "Users by role", [row["role"] for row in stats["usersByRole"]],
+            [row["count"] for row in stats["usersByRole"]]),
+        "tags": charts.bar_chart(
+            "Top tags", [row["tag"] for row in stats["topTags"]],
+            [row["count"] for row in stats["topTags"]]),
+        "authors": charts.bar_chart(
+            "Top authors", [row["name"] for row in stats["topAuthors"]],
+            [row["count"] for row in stats["topAuthors"]]),
+    }
+
+
+def _monthly_posts(stats):
+    """The month table's rows, newest first: published, and written split by status."""
+    rows = [{"year": published["year"], "month": published["month"],
+             "published": published["count"], "written": written}
+            for published, written in zip(stats["postsByMonth"], stats["postsByMonthAndStatus"])]
+    return rows[::-1]
+
+
+@bp.route("/users")
+def users():
+    search = request.args.get("search", "").strip()
+    if len(search) > accounts.MAX_SEARCH:
+        abort(400, description=f"Search for at most {accounts.MAX_SEARCH} characters.")
+    page = accounts.find_users(search).paginate(page_arg(), PER_PAGE)
+    return render_template("admin/users.html", page=page, search=search, roles=ROLES,
+                           post_counts=accounts.post_counts(page.items))
+
+
+@bp.route("/users/<user_id>/role", methods=["POST"])
+def change_role(user_id):
+    user = User.objects(pk=user_id).first() if re.fullmatch(r"[0-9a-f]{24}", user_id) else None
+    if user is None:
+        abort(404, description="There is no such user.")
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400, description=f"Choose a role: {', '.join(ROLES)}.")
+    try:
+        changed = accounts.change_role(user, form.role.data)
+    except accounts.LastAdminError:
+        abort(409, description=f"{user.email} is the last admin. Make someone else an admin "
+                               "before changing this role.")
+    if changed:
+        flash(f"{user.email} is now {'an' if user.role == 'admin' else 'a'} {user.role}.",
+              "success")
+    else:
+        flash(f"{user.email} was already {'an' if user.role == 'admin' else 'a'} {user.role}.",
+              "info")
+    if user.pk == current_user.pk and not user.is_admin:
+        return redirect(url_for("users.profile", user_id=user.pk))
+    return redirect(safe_next_url(form.next.data) or url_for("admin.users"))
+
+
+@bp.route("/audit")
+def audit():
+    try:
+        filters = AuditFilters.from_args(request.args)
+    except BadFilter as error:
+        abort(400, description=str(error))
+    page = filters.query().paginate(page_arg(), PER_PAGE)
+    return render_template("admin/audit.html", page=page, filters=filters, actions=ACTIONS,
+                           collections=COLLECTIONS)

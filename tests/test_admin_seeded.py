@@ -1,0 +1,39 @@
+"""Statistics and the audit summary on the demo data of ``flask seed demo`` with a fixed seed."""
+from datetime import datetime, timezone
+
+import pytest
+
+from blog.models import AuditLog
+from stats_truth import documents_as_dicts, ground_truth
+
+SEED_ARGS = ["seed", "demo", "--users", "30", "--posts", "200", "--seed", "42"]
+
+
+@pytest.fixture
+def seeded_by_command(app, runner):
+    if "seed" not in app.cli.commands:
+        pytest.skip("the seed command is not in this build")
+    result = runner.invoke(args=SEED_ARGS)
+    assert result.exit_code == 0, result.output
+
+
+def test_stats_match_the_documents_of_the_demo_seed(seeded_by_command, make_user, client_for):
+    admin = make_user(email="stats-admin@example.com", role="admin")
+    stats = client_for(admin).get("/api/stats").get_json()["data"]
+    expected = ground_truth(*documents_as_dicts(), datetime.now(timezone.utc))
+    for key in ("usersByRole", "postsByMonth", "postsByMonthAndStatus", "signupsByMonth",
+                "topTags", "topAuthors"):
+        assert stats[key] == expected[key], key
+    for key, value in expected["totals"].items():
+        assert stats["totals"][key] == value, key
+    assert expected["totals"]["posts"] >= 200 and expected["totals"]["published"] > 0
+
+
+def test_the_demo_seed_leaves_one_summary_entry(seeded_by_command):
+    """One entry for the seeded users and posts; the demo admin's account has its own."""
+    admin_created, summary = AuditLog.objects(actor="cli").order_by("at")
+    assert (admin_created.action, admin_created.label) == ("create", "admin@example.com")
+    assert summary.action == "create" and summary.collection == "post,user"
+    assert summary.label == "seed demo --seed 42: 200 posts, 30 users"
+    assert summary.changes == {"post": [0, 200], "user": [1, 31]}
+    assert summary.document_id is None
