@@ -13,7 +13,8 @@ import mongoengine
 from werkzeug.serving import is_running_from_reloader
 from mongoengine.connection import get_db
 
-from blog.embedded import EmbeddedClient, EmbeddedFile
+from blog.embedded import EmbeddedClient
+from blog.embedded_file import EmbeddedFile
 from blog.instrumentation import listeners
 
 log = logging.getLogger("blog.db")
