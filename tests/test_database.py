@@ -169,3 +169,17 @@ def test_the_mode_is_logged_at_start(store_path, caplog):
     disconnect_db(app)
     assert any("embedded store in" in record.message and store_path in record.message
                for record in caplog.records)
+
+
+class TestDebugLogging:
+    @pytest.fixture
+    def app_config(self):
+        return {"DEBUG": True}
+
+    def test_every_operation_is_logged_with_its_duration(self, app, client, caplog):
+        with caplog.at_level(logging.DEBUG, logger="blog.db"):
+            response = client.get("/")
+        operations = int(response.headers["Server-Timing"].split('"')[1].split()[0])
+        logged = [r.message for r in caplog.records if r.message.endswith(" ms")]
+        assert len(logged) == operations > 0
+        assert any(message.startswith("count_documents on post:") for message in logged)
