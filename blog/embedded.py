@@ -18,7 +18,9 @@ from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
 from mongomock.database import Database
 
-from blog.embedded_plans import copy_value, fields_read, is_plain, selected_ids
+from blog.embedded_plans import (
+    copy_value, fields_read, inclusion_fields, is_plain, selected_ids, simple_filter,
+)
 from blog.instrumentation import Stopwatch, add_time_to_last_operation, record_operation
 
 
@@ -33,6 +35,7 @@ WRITE_OPERATIONS = (
 )
 # Indexes are rebuilt from the documents' meta at every start, not stored.
 INDEX_OPERATIONS = ("create_index", "drop_index", "drop_indexes")
+COPY_BATCH = 100
 SIMPLE_SORT_TYPES = {str, int, datetime, ObjectId}
 _depth = threading.local()
 
@@ -105,14 +108,27 @@ class EmbeddedCursor(Cursor):
         return self._copy(self._window(with_limit_and_skip))
 
     def __next__(self):
-        matches = self._matches()
-        position = self._skip + self._emitted
-        if (self._limit and self._emitted >= abs(self._limit)) or position >= len(matches):
-            raise StopIteration
+        """The next copy. After the first document (all ``find_one`` wants), copies
+        are made a batch at a time rather than taking the lock for each."""
+        if not getattr(self, "_batch", None):
+            matches = self._matches()
+            position = self._skip + self._emitted
+            batch = COPY_BATCH if self._emitted else 1
+            end = min(len(matches), position + batch)
+            if self._limit:
+                end = min(end, self._skip + abs(self._limit))
+            if position >= end:
+                raise StopIteration
+            self._batch = self._copy(matches[position:end])
+            self._batch.reverse()
         self._emitted += 1
-        return self._copy([matches[position]])[0]
+        return self._batch.pop()
 
     next = __next__
+
+    def rewind(self):
+        self._batch = []
+        return super().rewind()
 
     def __getitem__(self, index):
         if isinstance(index, int) and index >= 0:
@@ -166,6 +182,9 @@ class EmbeddedCollection(mongomock.Collection):
         aware = self.codec_options.tz_aware
         if projection is None or not projection:
             return copy_value(document, aware)
+        included = inclusion_fields(projection)
+        if included is not None:
+            return {key: copy_value(document[key], aware) for key in included if key in document}
         copy = self._copy_only_fields(document, projection, dict)
         return helpers.make_datetime_timezone_aware_in_document(copy) if aware else copy
 
@@ -177,10 +196,9 @@ class EmbeddedCollection(mongomock.Collection):
                 return (doc for doc in found if doc is not None)
             return (doc for doc in found
                     if doc is not None and filtering.filter_applies(filter, doc))
-        if _plain_equalities(filter):
-            conditions = list(filter.items())
-            return (doc for doc in list(self._store._documents.values())
-                    if all(_equals(doc.get(key), value) for key, value in conditions))
+        matches = simple_filter(filter)
+        if matches is not None:
+            return (doc for doc in list(self._store._documents.values()) if matches(doc))
         return super()._iter_documents(filter)
 
     def _unique_keys(self):
@@ -229,19 +247,6 @@ def _sort_key(key, documents):
         if len(types) <= 1 and types <= SIMPLE_SORT_TYPES:
             return lambda doc: (doc.get(key) is not None, doc.get(key))
     return lambda doc: filtering.resolve_sort_key(key, doc)
-
-
-def _plain_equalities(filter):
-    """Whether a filter is only equalities on top-level fields, like
-    ``{"status": "published", "tags": "flask"}``, which Python can test directly."""
-    return (isinstance(filter, dict) and filter
-            and all(not key.startswith("$") and "." not in key and is_plain(value)
-                    for key, value in filter.items()))
-
-
-def _equals(stored, wanted):
-    # As in MongoDB, an array field matches a value it contains.
-    return stored == wanted or (isinstance(stored, list) and wanted in stored)
 
 
 for _name in READ_OPERATIONS + WRITE_OPERATIONS:

@@ -61,6 +61,21 @@ def copy_value(value, tz_aware):
     return copy.copy(value)
 
 
+def inclusion_fields(projection):
+    """The top-level fields a projection like ``{"title": 1, "tags": 1}`` keeps
+    (``_id`` unless it says ``"_id": 0``), or None for any other projection."""
+    if not isinstance(projection, dict):
+        return None
+    keep_id = projection.get("_id", 1)
+    fields = {key: value for key, value in projection.items() if key != "_id"}
+    if not fields or any("." in key or key.startswith("$") or value not in (1, True)
+                         for key, value in fields.items()):
+        return None
+    if keep_id not in (0, 1, False, True):
+        return None
+    return (["_id"] if keep_id else []) + list(fields)
+
+
 def fields_read(stages):
     """The top-level fields an aggregation pipeline reads from the collection, or
     None when it may need whole documents.
@@ -135,3 +150,53 @@ def _expression_fields(expression):
 
 def _top(path):
     return path.split(".")[0]
+
+
+def simple_filter(filter):
+    """A Python predicate equal to ``filter``, or None when it is not simple.
+
+    Simple means conditions on top-level fields that are plain values or
+    ``$all``/``$in``/``$nin``/``$ne`` of plain values: the shape of the home
+    page's, the tag pages' and the search's lookups. mongomock's general
+    evaluation of those costs about ten times as much per document.
+    """
+    if not isinstance(filter, dict) or not filter:
+        return None
+    tests = []
+    for key, condition in filter.items():
+        if key.startswith("$") or "." in key:
+            return None
+        test = _condition_test(condition)
+        if test is None:
+            return None
+        tests.append((key, test))
+    return lambda doc: all(test(doc.get(key)) for key, test in tests)
+
+
+def _condition_test(condition):
+    if is_plain(condition):
+        return lambda stored: _holds(stored, condition)
+    if not isinstance(condition, dict) or not condition:
+        return None
+    tests = []
+    for operator, operand in condition.items():
+        if operator == "$ne" and is_plain(operand):
+            tests.append(lambda stored, value=operand: not _holds(stored, value))
+            continue
+        if operator not in ("$all", "$in", "$nin") or not isinstance(operand, (list, tuple)):
+            return None
+        if not all(is_plain(value) for value in operand) or (operator == "$all" and not operand):
+            return None
+        values = tuple(operand)
+        if operator == "$all":
+            tests.append(lambda stored, values=values: all(_holds(stored, v) for v in values))
+        elif operator == "$in":
+            tests.append(lambda stored, values=values: any(_holds(stored, v) for v in values))
+        else:
+            tests.append(lambda stored, values=values: not any(_holds(stored, v) for v in values))
+    return lambda stored: all(test(stored) for test in tests)
+
+
+def _holds(stored, value):
+    """Equality as MongoDB tests it: an array holds a value it contains."""
+    return stored == value or (isinstance(stored, list) and value in stored)

@@ -38,6 +38,14 @@ QUERIES = [
     ({"_id": IDS[7], "status": "draft"}, None, None, 0, 0),
     ({"when": {"$gte": START + timedelta(days=20)}}, [("$natural", -1)], None, 1, 0),
     ({"_id": {"$in": [IDS[1]], "$nin": [IDS[1]]}}, None, None, 0, 0),
+    ({"status": "published", "tags": {"$all": ["t1", "t2"]}}, [("n", -1)], None, 0, 0),
+    ({"tags": {"$all": []}}, None, None, 0, 0),
+    ({"tags": {"$in": ["t0", "t3"], "$nin": ["t1"]}}, [("n", 1)], None, 0, 0),
+    ({"tags": "t2", "status": {"$ne": "draft"}}, [("when", -1)], None, 0, 0),
+    ({"missing": {"$nin": ["x"]}, "n": 4}, None, None, 0, 0),
+    ({"missing": {"$ne": "x"}, "tags": {"$nin": ["t0"]}}, None, None, 0, 0),
+    ({"status": "published", "tags": {"$all": ["t1"], "$in": ["t4"]}}, None, None, 0, 0),
+    ({"n": {"$in": [3, 4, 29]}}, [("status", 1), ("n", -1)], None, 0, 0),
 ]
 
 
