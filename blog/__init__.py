@@ -10,7 +10,7 @@ from blog.config import load_config
 from blog.errors import register_error_handlers
 from blog.extensions import cache, csrf, limiter, login_manager
 from blog.instrumentation import server_timing
-from blog.security import add_security_headers
+from blog.security import add_security_headers, trust_proxies
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -49,6 +49,7 @@ def create_app(test_config=None):
     from blog.templating import register_template_helpers
     register_template_helpers(app)
 
+    trust_proxies(app)
     app.before_request(_start_request)
     app.after_request(add_security_headers)
     app.after_request(server_timing)
