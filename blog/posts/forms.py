@@ -1,4 +1,5 @@
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from blog.forms import PageForm
@@ -9,5 +10,5 @@ class PostForm(PageForm):
     title = StringField("Title", validators=[InputRequired(), Length(max=MAX_TITLE)])
     content = TextAreaField("Content (Markdown)", validators=[Length(max=MAX_CONTENT)])
     tags = StringField("Tags, separated by commas", validators=[Length(max=400)])
-    status = SelectField("Status", choices=[(s, s.capitalize()) for s in STATUSES],
+    status = SelectField("Status", choices=[SelectChoice(s, s.capitalize()) for s in STATUSES],
                          default="draft")
