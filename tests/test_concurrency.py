@@ -1,0 +1,106 @@
+"""Twenty people at once against gunicorn with threads, on the embedded store.
+
+They all try to register one address at the same moment, register their own
+accounts, and publish posts with the same title at once. Nothing may be lost
+or doubled: one account per address, every acknowledged post there under its
+own slug.
+"""
+import threading
+from collections import Counter
+
+import pytest
+
+from servers import Client, GunicornServer, run_cli, server_environment
+
+pytestmark = pytest.mark.slow
+
+CLIENTS = 20
+POSTS_EACH = 3
+PASSWORD = "concurrent password"
+ADMIN = "admin@example.com"
+CONTESTED = "contested@example.com"
+TITLE = "Everyone writes this title"
+WAIT_SECONDS = 120
+
+
+@pytest.fixture
+def server(tmp_path):
+    environ = server_environment(tmp_path / "embedded-db.json")
+    run_cli(environ, "create-admin", ADMIN, "--password", PASSWORD, "--name", "Admin")
+    server = GunicornServer(environ, tmp_path / "gunicorn.log").start()
+    yield server
+    server.stop()
+
+
+def run_at_once(work):
+    """``work(number, barrier)`` in CLIENTS threads; returns their results, raising their errors."""
+    barrier = threading.Barrier(CLIENTS, timeout=WAIT_SECONDS)
+    results, errors = [None] * CLIENTS, []
+
+    def run(number):
+        try:
+            results[number] = work(number, barrier)
+        except Exception as error:  # reported below, with the others
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=WAIT_SECONDS)
+    assert not any(thread.is_alive() for thread in threads), "a client hung"
+    if errors:
+        raise errors[0]
+    return results
+
+
+def all_pages(client, path):
+    items, page = [], 1
+    while True:
+        body = client.get(f"{path}{'&' if '?' in path else '?'}limit=100&page={page}").json()
+        assert body["success"], body
+        items += body["data"]
+        if page >= body["metadata"]["totalPages"]:
+            return items
+        page += 1
+
+
+def test_twenty_people_register_and_publish_at_once(server):
+    def person(number, barrier):
+        barrier.wait()
+        contender = Client(server.url).register(CONTESTED, f"Contender {number}", PASSWORD)
+        me = Client(server.url)
+        email = f"person{number}@example.com"
+        assert me.register(email, f"Person {number}", PASSWORD).status == 302
+        barrier.wait()
+        slugs = []
+        for _ in range(POSTS_EACH):
+            response = me.post_form("/posts/new", {
+                "title": TITLE, "content": f"By person {number}.", "tags": "crowd",
+                "status": "published"})
+            assert response.status == 302, response.text[:500]
+            slugs.append(response.location.rsplit("/", 1)[-1])
+        return {"email": email, "contested": contender.status, "slugs": slugs}
+
+    people = run_at_once(person)
+
+    contested = Counter(result["contested"] for result in people)
+    assert contested == {302: 1, 400: CLIENTS - 1}, "exactly one of them got the address"
+
+    admin = Client(server.url)
+    assert admin.login(ADMIN, PASSWORD).status == 302
+    users = all_pages(admin, "/api/users")
+    emails = Counter(user["email"] for user in users)
+    assert emails[CONTESTED] == 1
+    assert all(emails[result["email"]] == 1 for result in people)
+    assert len(users) == CLIENTS + 2, "the admin, the contested address and one per person"
+
+    acknowledged = [slug for result in people for slug in result["slugs"]]
+    assert len(set(acknowledged)) == CLIENTS * POSTS_EACH, "every post has its own slug"
+    posts = all_pages(admin, "/api/posts?tag=crowd")
+    assert sorted(post["slug"] for post in posts) == sorted(acknowledged), "no post lost or doubled"
+    ids = {user["email"]: user["id"] for user in users}
+    for result in people:
+        theirs = all_pages(admin, f"/api/posts?author={ids[result['email']]}")
+        assert sorted(post["slug"] for post in theirs) == sorted(result["slugs"])
