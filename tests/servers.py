@@ -149,7 +149,7 @@ class Client:
         return self._send(urllib.request.Request(self.base_url + path))
 
     def post_form(self, path, fields, token_page="/posts/new"):
-        """Send a form as its page would, with the session's CSRF token read from ``token_page``."""
+        """Send a form as its page would, with the CSRF token read from ``token_page``."""
         if self._csrf_token is None:
             match = CSRF_TOKEN.search(self.get(token_page).text)
             assert match, f"no CSRF token on {token_page}"

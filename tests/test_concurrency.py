@@ -33,7 +33,7 @@ def server(tmp_path):
 
 
 def run_at_once(work):
-    """``work(number, barrier)`` in CLIENTS threads; returns their results, raising their errors."""
+    """``work(number, barrier)`` in CLIENTS threads at once: their results, or their error."""
     barrier = threading.Barrier(CLIENTS, timeout=WAIT_SECONDS)
     results, errors = [None] * CLIENTS, []
 
@@ -99,7 +99,7 @@ def test_twenty_people_register_and_publish_at_once(server):
     acknowledged = [slug for result in people for slug in result["slugs"]]
     assert len(set(acknowledged)) == CLIENTS * POSTS_EACH, "every post has its own slug"
     posts = all_pages(admin, "/api/posts?tag=crowd")
-    assert sorted(post["slug"] for post in posts) == sorted(acknowledged), "no post lost or doubled"
+    assert sorted(post["slug"] for post in posts) == sorted(acknowledged), "none lost or doubled"
     ids = {user["email"]: user["id"] for user in users}
     for result in people:
         theirs = all_pages(admin, f"/api/posts?author={ids[result['email']]}")

@@ -52,7 +52,8 @@ def test_a_newcomer_writes_publishes_finds_and_leaves(live_server, page, screens
     page.fill("input[name=password]", PASSWORD)
     page.fill("input[name=password_confirm]", PASSWORD)
     page.click("main button[type=submit]")
-    expect(page.locator(".flash-success")).to_have_text("Welcome, Nia Newcomer! Your account is ready.")
+    expect(page.locator(".flash-success")).to_have_text(
+        "Welcome, Nia Newcomer! Your account is ready.")
     expect(page.locator(".site-nav .who")).to_have_text("Nia Newcomer")
     screenshot("registered")
 
