@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from blog.models import Post
 from servers import Client, GunicornServer, run_cli, server_environment
 
 pytestmark = pytest.mark.slow
@@ -21,6 +22,8 @@ ADMIN = "admin@example.com"
 CONTESTED = "contested@example.com"
 TITLE = "Everyone writes this title"
 WAIT_SECONDS = 120
+# Saves in a row for each thread when the store is used in-process, without HTTP between.
+SAVES_EACH = 6
 
 
 @pytest.fixture
@@ -104,3 +107,18 @@ def test_twenty_people_register_and_publish_at_once(server):
     for result in people:
         theirs = all_pages(admin, f"/api/posts?author={ids[result['email']]}")
         assert sorted(post["slug"] for post in theirs) == sorted(result["slugs"])
+
+
+def test_posts_with_one_title_saved_at_the_same_moment_each_get_their_own_slug(app, make_user):
+    author = make_user()
+
+    def write(number, barrier):
+        with app.app_context():
+            barrier.wait()
+            return [Post(author=author, title=TITLE, status="published").save().slug
+                    for _ in range(SAVES_EACH)]
+
+    slugs = [slug for written in run_at_once(write) for slug in written]
+    assert len(set(slugs)) == CLIENTS * SAVES_EACH
+    assert all(slug == "everyone-writes-this-title" or
+               slug.startswith("everyone-writes-this-title-") for slug in slugs)
