@@ -126,6 +126,11 @@ class Response:
     def location(self):
         return self.headers.get("Location", "")
 
+    @property
+    def page_title(self):
+        match = re.search(r"<title>(.*?)</title>", self.text, re.S)
+        return match.group(1).strip() if match else self.text[:200]
+
     def json(self):
         return json.loads(self.text)
 
