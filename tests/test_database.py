@@ -232,3 +232,22 @@ def test_the_debug_reloader_keeps_the_store_in_its_child(tmp_path):
         output = server.communicate(timeout=20)[0]
     assert output.count("database: embedded store in") == 2, output
     assert "already open in another process" not in output
+
+
+def test_a_server_connection_is_monitored_with_short_timeouts():
+    from mongoengine.connection import get_connection
+
+    from blog.instrumentation import CommandLogger, PoolStateLogger, ServerStateLogger
+    app = create_app(make_config(MONGODB_URI="mongodb://127.0.0.1:9/blog",
+                                 MONGODB_TIMEOUT_MS=300))
+    try:
+        client = get_connection()
+        options = client.options
+        assert options.server_selection_timeout == 0.3
+        assert client.codec_options.tz_aware is True
+        listeners = options.event_listeners
+        kinds = {type(listener) for listener in listeners}
+        assert {CommandLogger, ServerStateLogger, PoolStateLogger} <= kinds
+        assert app.extensions["database_mode"] == "server"
+    finally:
+        disconnect_db(app)
