@@ -5,10 +5,11 @@ import os
 from flask import Flask, g, request
 
 from blog import db
-from blog.caching import invalidate_on_change
+from blog import invalidation
+from blog.caching import init_cache
 from blog.config import load_config
 from blog.errors import register_error_handlers
-from blog.extensions import cache, csrf, limiter, login_manager
+from blog.extensions import csrf, limiter, login_manager
 from blog.instrumentation import server_timing
 from blog.security import add_security_headers
 
@@ -27,7 +28,7 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    cache.init_app(app, config=_cache_config(app))
+    init_cache(app)
 
     _register_admin(app)
     from blog.api.routes import bp as api_bp
@@ -43,7 +44,7 @@ def create_app(test_config=None):
     app.cli.add_command(search_cli)
 
     register_error_handlers(app)
-    invalidate_on_change()
+    invalidation.connect_signals()
     from blog.cli import register_commands
     register_commands(app)
     from blog.templating import register_template_helpers
@@ -71,12 +72,6 @@ def _start_request():
     g.db_operations = 0
     g.db_millis = 0.0
     g.client_ip = request.remote_addr
-
-
-def _cache_config(app):
-    if app.config.get("REDIS_URL"):
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"]}
-    return {"CACHE_TYPE": "SimpleCache"}
 
 
 def _configure_logging(app):

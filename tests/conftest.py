@@ -6,6 +6,7 @@ import pytest
 from blog import create_app
 from blog.db import disconnect_db
 from blog.models import Post, User
+from redis_server import RedisServer
 
 PASSWORD = "correct horse battery"
 
@@ -108,3 +109,19 @@ def client_for(app):
 @pytest.fixture
 def admin(make_user):
     return make_user(email="admin@example.com", name="Ada Admin", role="admin")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One redis-server for the session; each test's database names its own keys."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis_server(tmp_path):
+    """A redis-server for one test, which it may stop and start."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

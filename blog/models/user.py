@@ -142,14 +142,18 @@ class User(UserMixin, Document):
         return cls.objects(email=normalise_email(email)).first()
 
     @classmethod
-    def by_session_id(cls, session_id):
-        """The user a Flask-Login id names, if its session token still holds."""
+    def by_session_id(cls, session_id, find=None):
+        """The user a Flask-Login id names, if its session token still holds.
+
+        ``find(user_id)`` looks the user up (from a cache, say); by default the
+        database is asked.
+        """
         if not isinstance(session_id, str) or ":" not in session_id:
             return None
         user_id, token = session_id.split(":", 1)
         if not re.fullmatch(r"[0-9a-f]{24}", user_id):
             return None
-        user = cls.objects(pk=user_id).first()
+        user = find(user_id) if find else cls.objects(pk=user_id).first()
         if user is None or not secrets.compare_digest(user.session_token, token):
             return None
         return user

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
+from blog.auth.routes import fresh_user
 from blog.forms import apply_model_errors, page_arg
 from blog.models import Post, User
 from blog.users.forms import ProfileForm
@@ -38,7 +39,7 @@ def profile(user_id):
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
 def settings():
-    user = current_user._get_current_object()
+    user = fresh_user()
     form = ProfileForm(obj=user.profile, name=user.name)
     if form.validate_on_submit():
         user.name = form.name.data
