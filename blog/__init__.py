@@ -40,8 +40,10 @@ def create_app(test_config=None):
     for blueprint in (auth_bp, posts_bp, search_bp, users_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
 
+    from blog.points_cli import points_cli
     from blog.search.cli import search_cli
-    app.cli.add_command(search_cli)
+    for command in (search_cli, points_cli):
+        app.cli.add_command(command)
 
     register_error_handlers(app)
     invalidation.connect_signals()
@@ -49,6 +51,9 @@ def create_app(test_config=None):
     register_commands(app)
     from blog.templating import register_template_helpers
     register_template_helpers(app)
+
+    from blog.services.points import recover_at_start
+    recover_at_start(app)
 
     app.before_request(_start_request)
     app.after_request(add_security_headers)

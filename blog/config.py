@@ -39,6 +39,8 @@ class Config:
     CACHE_SOCKET_TIMEOUT = 0.25
     CACHE_RETRY_SECONDS = 2
     STATS_CACHE_TIMEOUT = 30
+    # On a server, transfers younger than this may still be in progress in another process.
+    POINTS_RECOVERY_AGE = 60
 
 
 def load_config(app, test_config):

@@ -8,8 +8,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from mongoengine import (
-    DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, StringField,
-    ValidationError,
+    DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
+    ObjectIdField, StringField, ValidationError,
 )
 
 from blog.models.querysets import BlogQuerySet
@@ -77,6 +77,8 @@ class User(UserMixin, Document):
     role = StringField(choices=ROLES, default="user")
     profile = EmbeddedDocumentField(Profile, default=Profile)
     points = IntField(min_value=0, default=STARTING_POINTS)
+    # Transfers that have moved this user's points but are not finished (blog.services.points).
+    pending_transfers = ListField(ObjectIdField())
     session_token = StringField(required=True, default=lambda: secrets.token_urlsafe(16))
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField()
