@@ -40,9 +40,10 @@ def create_app(test_config=None):
     for blueprint in (auth_bp, posts_bp, search_bp, users_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
 
+    from blog.activity_cli import activity_cli
     from blog.points_cli import points_cli
     from blog.search.cli import search_cli
-    for command in (search_cli, points_cli):
+    for command in (search_cli, points_cli, activity_cli):
         app.cli.add_command(command)
 
     register_error_handlers(app)
