@@ -33,6 +33,7 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+    API_RATE_LIMIT = "300 per minute"
 
     CACHE_DEFAULT_TIMEOUT = 300
     # Redis socket timeouts, and how long a cache that failed is left alone.
