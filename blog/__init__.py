@@ -4,8 +4,7 @@ import os
 
 from flask import Flask, g, request
 
-from blog import db
-from blog import invalidation
+from blog import db, invalidation, page_cache
 from blog.caching import init_cache
 from blog.config import load_config
 from blog.errors import register_error_handlers
@@ -25,10 +24,11 @@ def create_app(test_config=None):
     _configure_logging(app)
 
     db.connect_db(app)
+    init_cache(app)
+    page_cache.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    init_cache(app)
 
     _register_admin(app)
     from blog.api.routes import bp as api_bp

@@ -1,10 +1,11 @@
 """Cached values that signals keep exact.
 
-A value is stored under its name and the current *version* of its group (by
-default a group of its own). ``forget(group)`` gives the group a new random
-version instead of deleting values: a request that read the data just before
-a change can then only store what it computed under the old version, which
-nobody reads again, so no stale value outlives the change that made it stale.
+A value is stored with the current *version* of its group (by default a
+group of its own), and read back only while the group still has that
+version. ``forget(group)`` gives the group a new random version instead of
+deleting values: a request that read the data just before a change can then
+only store what it computed with the old version, which no reader accepts,
+so no stale value outlives the change that made it stale.
 
 Keys carry the database's name, so two instances sharing one Redis do not
 read each other's values.
@@ -125,45 +126,37 @@ def _new_version():
     return uuid.uuid4().hex
 
 
-def _version(group):
-    """The group's current version, made now if it has none; None if the cache keeps nothing."""
-    key = _key("version", group)
-    version = _call(cache.get, key)
-    if version is None:
-        _call(cache.add, key, _new_version(), VERSION_TIMEOUT)
-        # Read back: another request may have made the version first.
-        version = _call(cache.get, key)
-    return version
-
-
 class Entry:
-    """One cached value, its key fixed by its group's version when the entry was made.
+    """One cached value, read together with its group's version in one round trip.
 
-    Make the entry before reading the data its value is computed from, so that
-    a change in between makes the group forget the value rather than keep it.
+    The value is stored with the version its group had when the entry was
+    made, and read back only while the group still has that version. Make the
+    entry before reading the data its value is computed from, so that a change
+    in between makes the group forget the value rather than keep it.
     """
 
     def __init__(self, name, group=None):
+        self.key = _key(name)
+        self.version_key = _key("version", group or name)
+        self.version = self.value = None
         try:
-            version = _version(group or name)
+            version, stored = _call(cache.get_many, self.version_key, self.key)
+            if version is None:
+                _call(cache.add, self.version_key, _new_version(), VERSION_TIMEOUT)
+                # Read back: another request may have made the version first.
+                version = _call(cache.get, self.version_key)
         except CacheUnavailable:
-            version = None
-        self.key = _key(name, version) if version else None
-
-    def get(self):
-        if self.key is None:
-            return None
-        try:
-            return _call(cache.get, self.key)
-        except CacheUnavailable:
-            return None
+            return
+        self.version = version
+        if version is not None and stored is not None and stored[0] == version:
+            self.value = stored[1]
 
     def set(self, value, timeout=None):
-        if self.key is None:
+        if self.version is None:
             return
         timeout = timeout or current_app.config["CACHE_DEFAULT_TIMEOUT"]
         try:
-            _call(cache.set, self.key, value, timeout)
+            _call(cache.set, self.key, (self.version, value), timeout)
         except CacheUnavailable:
             pass
 
@@ -171,11 +164,11 @@ class Entry:
 def cached(name, compute, timeout=None, group=None):
     """The cached value of ``name``, computed and stored on a miss (None is never stored)."""
     entry = Entry(name, group)
-    value = entry.get()
-    if value is None:
-        value = compute()
-        if value is not None:
-            entry.set(value, timeout)
+    if entry.value is not None:
+        return entry.value
+    value = compute()
+    if value is not None:
+        entry.set(value, timeout)
     return value
 
 

@@ -1,43 +1,89 @@
 """Whole pages, cached for visitors who are not logged in.
 
-A page is stored under its full URL (scheme, host, path and query string)
-in the group ``PAGES``, which any change to a post or a user forgets
-(blog.invalidation). A page is served from the cache, or stored in it, only
-when nothing on it can depend on who asks: nobody is logged in, no flashed
-message is waiting, and rendering it neither made a CSRF token nor wrote to
-the session.
+Only a GET without cookies is answered from the cache: with no session and
+no remember cookie nobody is logged in and no flashed message is waiting, so
+the page depends on its URL alone. A page is stored under its full URL
+(scheme, host, path and query string) in the group ``PAGES``, which any
+change to a post or a user forgets (blog.invalidation), and only when
+rendering it left nothing personal: no session written, no CSRF token made.
+
+The lookup runs in front of the Flask app (``PageCache`` wraps its WSGI
+callable), so a cached page costs one round trip to the cache and none of
+the request machinery. Storing runs in the app's last ``after_request``
+hook, so the page keeps the headers the other hooks add.
 """
-import functools
 import hashlib
 
-from flask import Response, current_app, g, request, session
-from flask_login import current_user
+from flask import current_app, g, request, session
+from werkzeug.exceptions import HTTPException
+from werkzeug.wsgi import get_current_url
 
 from blog.caching import Entry
+from blog.instrumentation import server_timing_value
 from blog.invalidation import PAGES
+
+ENTRY = "blog.page_cache.entry"
+# Part of every key: change it when the stored shape changes, so that a new
+# release never reads what an old one stored in a shared cache.
+STORED_SHAPE = "body+headers"
+# Headers that describe one response, not the page.
+NOT_STORED = {"server-timing", "set-cookie", "date"}
+
+_cached_views = set()
 
 
 def cached_page(view):
-    @functools.wraps(view)
-    def serve(*args, **kwargs):
-        if not _same_for_everyone():
-            return view(*args, **kwargs)
-        entry = Entry("page:" + hashlib.sha256(request.url.encode()).hexdigest(), PAGES)
-        stored = entry.get()
-        if stored is not None:
-            body, status, content_type = stored
-            return Response(body, status, content_type=content_type)
-        response = current_app.make_response(view(*args, **kwargs))
-        if response.status_code == 200 and _nothing_personal():
-            entry.set((response.get_data(), response.status_code,
-                       response.headers.get("Content-Type")))
-        return response
-    return serve
+    """Mark a view whose page, for visitors not logged in, depends on its URL alone."""
+    _cached_views.add(view)
+    return view
 
 
-def _same_for_everyone():
-    return (request.method in ("GET", "HEAD") and not current_user.is_authenticated
-            and not session.get("_flashes"))
+def init_app(app):
+    """Call before the other ``after_request`` hooks are added, so that this one runs last."""
+    app.wsgi_app = PageCache(app, app.wsgi_app)
+    app.after_request(_store)
+
+
+class PageCache:
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if (environ["REQUEST_METHOD"] != "GET" or environ.get("HTTP_COOKIE")
+                or not self._cached_view(environ)):
+            return self.wsgi_app(environ, start_response)
+        with self.app.app_context():
+            entry = Entry(_page_name(environ), PAGES)
+        if entry.value is None:
+            environ[ENTRY] = entry
+            return self.wsgi_app(environ, start_response)
+        body, headers = entry.value
+        start_response("200 OK", headers + [("Server-Timing", server_timing_value(0, 0.0))])
+        return [body]
+
+    def _cached_view(self, environ):
+        try:
+            endpoint, _ = self.app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return False
+        return self.app.view_functions.get(endpoint) in _cached_views
+
+
+def _page_name(environ):
+    url = get_current_url(environ)
+    return f"page:{STORED_SHAPE}:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def _store(response):
+    entry = request.environ.pop(ENTRY, None)
+    if entry is not None and response.status_code == 200 and _nothing_personal():
+        # Shared caches on the way must not give this page to someone with a session.
+        response.vary.add("Cookie")
+        headers = [(name, value) for name, value in response.headers.items()
+                   if name.lower() not in NOT_STORED]
+        entry.set((response.get_data(), headers))
+    return response
 
 
 def _nothing_personal():

@@ -50,7 +50,16 @@ def test_anonymous_pages_are_served_from_the_cache(client, post, path):
     assert first.status_code == again.status_code == 200
     assert operations(first) > 0 and operations(again) == 0
     assert again.data == first.data
-    assert again.headers["Content-Type"] == first.headers["Content-Type"]
+    for header in ("Content-Type", "Content-Security-Policy", "X-Frame-Options"):
+        assert again.headers[header] == first.headers[header]
+    assert "Cookie" in again.headers["Vary"]
+
+
+def test_a_request_with_a_cookie_is_not_served_from_the_cache(client, post):
+    client.get("/")
+    client.set_cookie("session", "not-a-valid-session")
+    response = client.get("/")
+    assert response.status_code == 200 and operations(response) > 0
 
 
 def test_the_key_is_the_whole_url_with_its_query_string(app, client, author, post):
