@@ -12,11 +12,11 @@ callable), so a cached page costs one round trip to the cache and none of
 the request machinery. Storing runs in the app's last ``after_request``
 hook, so the page keeps the headers the other hooks add.
 """
+import functools
 import hashlib
 
 from flask import current_app, g, request, session
 from werkzeug.exceptions import HTTPException
-from werkzeug.wsgi import get_current_url
 
 from blog.caching import Entry
 from blog.instrumentation import server_timing_value
@@ -48,10 +48,12 @@ class PageCache:
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
+        # Which view a path leads to never changes while the app runs.
+        self.serves_cached_view = functools.lru_cache(maxsize=4096)(self._serves_cached_view)
 
     def __call__(self, environ, start_response):
         if (environ["REQUEST_METHOD"] != "GET" or environ.get("HTTP_COOKIE")
-                or not self._cached_view(environ)):
+                or not self.serves_cached_view(environ.get("PATH_INFO", "/"))):
             return self.wsgi_app(environ, start_response)
         with self.app.app_context():
             entry = Entry(_page_name(environ), PAGES)
@@ -62,16 +64,20 @@ class PageCache:
         start_response("200 OK", headers + [("Server-Timing", server_timing_value(0, 0.0))])
         return [body]
 
-    def _cached_view(self, environ):
+    def _serves_cached_view(self, path):
         try:
-            endpoint, _ = self.app.url_map.bind_to_environ(environ).match()
+            endpoint, _ = self.app.url_map.bind("localhost").match(path, method="GET")
         except HTTPException:
             return False
         return self.app.view_functions.get(endpoint) in _cached_views
 
 
 def _page_name(environ):
-    url = get_current_url(environ)
+    """The page's name: a digest of its whole URL, as the request gave it."""
+    url = "{}://{}{}{}?{}".format(
+        environ["wsgi.url_scheme"], environ.get("HTTP_HOST") or environ["SERVER_NAME"],
+        environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""))
     return f"page:{STORED_SHAPE}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
