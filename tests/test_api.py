@@ -134,7 +134,8 @@ def test_gets_need_no_csrf_token(client, admin, posts):
     assert_ok(client.get("/api/users"))
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute"}])
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True,
+                                         "API_RATE_LIMIT": "3 per minute"}])
 def test_too_many_requests_share_one_budget(client, posts):
     for path in ["/api/posts", "/api/posts/post-1", "/api/stats"]:
         assert client.get(path).status_code in (200, 401)

@@ -64,7 +64,8 @@ def test_kudos_from_a_post_page_go_back_to_it(client_for, make_post, ann, bob):
     sender = client_for(ann)
     page = sender.get("/posts/worth-it").get_data(as_text=True)
     assert f'action="/users/{bob.pk}/kudos"' in page and 'value="/posts/worth-it"' in page
-    response = sender.post(f"/users/{bob.pk}/kudos", data={"points": "5", "next": "/posts/worth-it"})
+    response = sender.post(f"/users/{bob.pk}/kudos",
+                           data={"points": "5", "next": "/posts/worth-it"})
     assert response.location == "/posts/worth-it"
 
 

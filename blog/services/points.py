@@ -234,7 +234,8 @@ def _record(transfer, sender_id, recipient_id, balances):
     if sender_id is None:
         label = f"{transfer.amount} points granted to {recipient}"
     else:
-        label = f"{transfer.amount} points from {emails.get(sender_id, 'a deleted user')} to {recipient}"
+        sender = emails.get(sender_id, "a deleted user")
+        label = f"{transfer.amount} points from {sender} to {recipient}"
     changes = {"transfer": str(transfer.pk), "amount": transfer.amount}
     if balances is not None:
         sender_before, recipient_before = balances
