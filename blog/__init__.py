@@ -25,6 +25,7 @@ def create_app(test_config=None):
 
     db.connect_db(app)
     init_cache(app)
+    # Before the other extensions: its after_request hook must run last, to store whole pages.
     page_cache.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
