@@ -52,25 +52,32 @@ def connect_db(app):
         log.info("database: MongoDB server %s", _without_password(uri))
     else:
         persistence = None
-        if mode == EMBEDDED and _in_reloader_parent(app):
+        watcher = mode == EMBEDDED and _in_reloader_parent(app)
+        if watcher:
             # The debug reloader's parent only watches files; its child opens the store.
             mode = MEMORY
         elif mode == EMBEDDED:
             persistence = EmbeddedFile(app.config["EMBEDDED_DB_PATH"]).open()
             app.extensions["embedded_file"] = persistence
-        name = urlsplit(uri).netloc or urlsplit(uri).path.strip("/") if uri else DEFAULT_DB_NAME
         mongoengine.connect(
-            db=name or DEFAULT_DB_NAME, host="mongodb://localhost", tz_aware=True,
+            db=_memory_db_name(uri), host="mongodb://localhost", tz_aware=True,
             uuidRepresentation="standard", mongo_client_class=EmbeddedClient,
             persistence=persistence,
         )
         ensure_indexes()
         if mode == EMBEDDED:
             log.info("database: embedded store in %s", persistence.path)
-        else:
+        elif not watcher:
             log.info("database: in memory (%s)", uri)
     app.extensions["database_mode"] = mode
     return mode
+
+
+def _memory_db_name(uri):
+    if not uri:
+        return DEFAULT_DB_NAME
+    parts = urlsplit(uri)
+    return parts.netloc or parts.path.strip("/") or DEFAULT_DB_NAME
 
 
 def _in_reloader_parent(app):

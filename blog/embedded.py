@@ -100,7 +100,7 @@ class EmbeddedCursor(Cursor):
 
     def _copy(self, documents):
         with self.collection.database.client.store_lock, Stopwatch() as watch:
-            copies = [self.collection.copy_document(doc, self._projection) for doc in documents]
+            copies = self.collection.copy_documents(documents, self._projection)
         add_time_to_last_operation(watch.seconds)
         return copies
 
@@ -178,15 +178,18 @@ class EmbeddedCollection(mongomock.Collection):
             documents.sort(key=_sort_key(key, documents), reverse=direction < 0)
         return documents
 
-    def copy_document(self, document, projection):
+    def copy_documents(self, documents, projection):
         aware = self.codec_options.tz_aware
-        if projection is None or not projection:
-            return copy_value(document, aware)
+        if not projection:
+            return [copy_value(document, aware) for document in documents]
         included = inclusion_fields(projection)
         if included is not None:
-            return {key: copy_value(document[key], aware) for key in included if key in document}
-        copy = self._copy_only_fields(document, projection, dict)
-        return helpers.make_datetime_timezone_aware_in_document(copy) if aware else copy
+            return [{key: copy_value(document[key], aware) for key in included if key in document}
+                    for document in documents]
+        copies = [self._copy_only_fields(document, projection, dict) for document in documents]
+        if aware:
+            copies = [helpers.make_datetime_timezone_aware_in_document(copy) for copy in copies]
+        return copies
 
     def _iter_documents(self, filter):
         ids = selected_ids(filter)

@@ -51,9 +51,10 @@ def copy_value(value, tz_aware):
     walk every document twice.
     """
     if isinstance(value, dict):
-        return {key: copy_value(item, tz_aware) for key, item in value.items()}
+        return {key: item if type(item) in _SHARED else copy_value(item, tz_aware)
+                for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [copy_value(item, tz_aware) for item in value]
+        return [item if type(item) in _SHARED else copy_value(item, tz_aware) for item in value]
     if type(value) in _SHARED:
         return value
     if isinstance(value, datetime):
@@ -166,37 +167,71 @@ def simple_filter(filter):
     for key, condition in filter.items():
         if key.startswith("$") or "." in key:
             return None
-        test = _condition_test(condition)
-        if test is None:
+        key_tests = _condition_tests(condition)
+        if key_tests is None:
             return None
-        tests.append((key, test))
-    return lambda doc: all(test(doc.get(key)) for key, test in tests)
+        tests.extend((key, test) for test in key_tests)
+
+    def matches(document):
+        get = document.get
+        for key, test in tests:
+            if not test(get(key)):
+                return False
+        return True
+    return matches
 
 
-def _condition_test(condition):
+def _condition_tests(condition):
     if is_plain(condition):
-        return lambda stored: _holds(stored, condition)
+        return [_holding(condition)]
     if not isinstance(condition, dict) or not condition:
         return None
     tests = []
     for operator, operand in condition.items():
         if operator == "$ne" and is_plain(operand):
-            tests.append(lambda stored, value=operand: not _holds(stored, value))
+            holds = _holding(operand)
+            tests.append(lambda stored, holds=holds: not holds(stored))
             continue
         if operator not in ("$all", "$in", "$nin") or not isinstance(operand, (list, tuple)):
             return None
         if not all(is_plain(value) for value in operand) or (operator == "$all" and not operand):
             return None
-        values = tuple(operand)
-        if operator == "$all":
-            tests.append(lambda stored, values=values: all(_holds(stored, v) for v in values))
-        elif operator == "$in":
-            tests.append(lambda stored, values=values: any(_holds(stored, v) for v in values))
-        else:
-            tests.append(lambda stored, values=values: not any(_holds(stored, v) for v in values))
-    return lambda stored: all(test(stored) for test in tests)
+        tests.append(_TESTS[operator](tuple(operand)))
+    return tests
 
 
-def _holds(stored, value):
+def _holding(value):
     """Equality as MongoDB tests it: an array holds a value it contains."""
-    return stored == value or (isinstance(stored, list) and value in stored)
+    def holds(stored):
+        return stored == value or (stored.__class__ is list and value in stored)
+    return holds
+
+
+def _holding_all(values):
+    def holds_all(stored):
+        if stored.__class__ is list:
+            for value in values:
+                if value not in stored:
+                    return False
+            return True
+        return all(stored == value for value in values)
+    return holds_all
+
+
+def _holding_any(values):
+    def holds_any(stored):
+        if stored.__class__ is list:
+            for value in values:
+                if value in stored:
+                    return True
+            return False
+        return stored in values
+    return holds_any
+
+
+def _holding_none(values):
+    holds_any = _holding_any(values)
+    return lambda stored: not holds_any(stored)
+
+
+_TESTS = {"$all": _holding_all, "$in": _holding_any, "$nin": _holding_none}

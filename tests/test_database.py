@@ -183,3 +183,71 @@ class TestDebugLogging:
         logged = [r.message for r in caplog.records if r.message.endswith(" ms")]
         assert len(logged) == operations > 0
         assert any(message.startswith("count_documents on post:") for message in logged)
+
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url, deadline):
+    import urllib.request
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return json.load(response)
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer")
+
+
+def test_the_debug_reloader_keeps_the_store_in_its_child(tmp_path):
+    import os
+    store = tmp_path / "embedded-db.json"
+    trigger = tmp_path / "trigger.txt"
+    trigger.write_text("1")
+    env = {**os.environ, "FLASK_DEBUG": "1", "EMBEDDED_DB_PATH": str(store)}
+    env.pop("MONGODB_URI", None)
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    seeded = subprocess.run([*flask, "seed", "demo", "--users", "3", "--posts", "12",
+                             "--seed", "1"], env=env, capture_output=True, text=True, timeout=60)
+    assert seeded.returncode == 0, seeded.stderr
+    port = free_port()
+    server = subprocess.Popen([*flask, "run", "--debug", "--port", str(port), "--extra-files",
+                               str(trigger)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/api/posts?limit=1"
+        first = wait_for(url, time.monotonic() + 30)
+        assert first["metadata"]["total"] > 0
+        time.sleep(1)
+        trigger.write_text("2")
+        time.sleep(2)
+        again = wait_for(url, time.monotonic() + 30)
+        assert again["metadata"]["total"] == first["metadata"]["total"]
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert output.count("database: embedded store in") == 2, output
+    assert "already open in another process" not in output
+
+
+def test_a_server_connection_is_monitored_with_short_timeouts():
+    from mongoengine.connection import get_connection
+
+    from blog.instrumentation import CommandLogger, PoolStateLogger, ServerStateLogger
+    app = create_app(make_config(MONGODB_URI="mongodb://127.0.0.1:9/blog",
+                                 MONGODB_TIMEOUT_MS=300))
+    try:
+        client = get_connection()
+        options = client.options
+        assert options.server_selection_timeout == 0.3
+        assert client.codec_options.tz_aware is True
+        listeners = options.event_listeners
+        kinds = {type(listener) for listener in listeners}
+        assert {CommandLogger, ServerStateLogger, PoolStateLogger} <= kinds
+        assert app.extensions["database_mode"] == "server"
+    finally:
+        disconnect_db(app)

@@ -84,10 +84,10 @@ def test_find_one_count_and_distinct_agree(stores):
 def test_a_page_copies_only_the_documents_it_returns(stores, monkeypatch):
     embedded, _ = stores
     copied = []
-    original = EmbeddedCollection.copy_document
-    monkeypatch.setattr(EmbeddedCollection, "copy_document",
-                        lambda self, doc, projection: copied.append(doc) or original(
-                            self, doc, projection))
+    original = EmbeddedCollection.copy_documents
+    monkeypatch.setattr(EmbeddedCollection, "copy_documents",
+                        lambda self, docs, projection: copied.extend(docs) or original(
+                            self, docs, projection))
     cursor = embedded.find({}).sort("n", -1).skip(10).limit(5)
     assert isinstance(cursor, EmbeddedCursor)
     assert [doc["n"] for doc in cursor] == [19, 18, 17, 16, 15]

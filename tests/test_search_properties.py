@@ -79,5 +79,5 @@ def test_a_search_page_loads_only_what_it_shows(client, corpus, monkeypatch):
     monkeypatch.setattr(EmbeddedCollection, "find", recording_find)
     assert client.get("/search?q=compost").status_code == 200
     lookup, page = projections
-    assert set(lookup) == {"_id", "title_terms", "tag_terms", "published_at"}
+    assert set(lookup) == {"title_terms", "tag_terms", "published_at"}
     assert "html" in page and "content" not in page and "stemmed_text" not in page

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from blog.models.post import MAX_CONTENT, MAX_TITLE, STATUSES
@@ -9,5 +10,5 @@ class PostForm(FlaskForm):
     title = StringField("Title", validators=[InputRequired(), Length(max=MAX_TITLE)])
     content = TextAreaField("Content (Markdown)", validators=[Length(max=MAX_CONTENT)])
     tags = StringField("Tags, separated by commas", validators=[Length(max=400)])
-    status = SelectField("Status", choices=[(s, s.capitalize()) for s in STATUSES],
+    status = SelectField("Status", choices=[SelectChoice(s, s.capitalize()) for s in STATUSES],
                          default="draft")

@@ -12,7 +12,7 @@ from blog.models import Post
 from blog.models.querysets import MAX_PAGE, Page, PageNotFound, load_references
 from blog.search.analysis import phrase_pattern
 
-RANKING_FIELDS = ("id", "title_terms", "tag_terms", "published_at")
+RANKING_FIELDS = ("title_terms", "tag_terms", "published_at")
 
 
 def search_posts(query, page, limit, author=None, fields=Post.LIST_FIELDS):
@@ -36,12 +36,15 @@ def search_posts(query, page, limit, author=None, fields=Post.LIST_FIELDS):
 def _ranked_ids(query, author):
     matching = _lookup(query, author)
     needs_text = bool(query.phrases or query.excluded_phrases)
-    candidates = matching.only(*RANKING_FIELDS, *(("stemmed_text",) if needs_text else ()))
+    fields = (*RANKING_FIELDS, *(("stemmed_text",) if needs_text else ()))
+    # The raw collection: ranking reads a few fields of every match, and
+    # building a document object for each would cost more than the ranking.
+    candidates = Post._get_collection().find(matching._query, dict.fromkeys(fields, 1))
     words = set(query.required_terms)
     phrases = [phrase_pattern(phrase.stems) for phrase in query.phrases]
     excluded = [phrase_pattern(phrase.stems) for phrase in query.excluded_phrases]
     ranks = []
-    for post in candidates.as_pymongo():
+    for post in candidates:
         text = post.get("stemmed_text", "")
         if not all(phrase in text for phrase in phrases):
             continue
