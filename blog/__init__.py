@@ -4,11 +4,11 @@ import os
 
 from flask import Flask, g, request
 
-from blog import db
-from blog.caching import invalidate_on_change
+from blog import db, invalidation, page_cache
+from blog.caching import init_cache
 from blog.config import load_config
 from blog.errors import register_error_handlers
-from blog.extensions import cache, csrf, limiter, login_manager
+from blog.extensions import csrf, limiter, login_manager
 from blog.instrumentation import server_timing
 from blog.security import add_security_headers, trust_proxies
 
@@ -24,10 +24,12 @@ def create_app(test_config=None):
     _configure_logging(app)
 
     db.connect_db(app)
+    init_cache(app)
+    # Before the other extensions: its after_request hook must run last, to store whole pages.
+    page_cache.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    cache.init_app(app, config=_cache_config(app))
 
     _register_admin(app)
     from blog.api.routes import bp as api_bp
@@ -39,16 +41,23 @@ def create_app(test_config=None):
     for blueprint in (auth_bp, posts_bp, search_bp, users_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
 
+    from blog.activity_cli import activity_cli
+    from blog.points_cli import points_cli
     from blog.search.cli import search_cli
-    app.cli.add_command(search_cli)
+    for command in (search_cli, points_cli, activity_cli):
+        app.cli.add_command(command)
 
     register_error_handlers(app)
-    invalidate_on_change()
+    invalidation.connect_signals()
     from blog.cli import register_commands
     register_commands(app)
     from blog.templating import register_template_helpers
     register_template_helpers(app)
 
+    from blog.services.points import recover_at_start
+    recover_at_start(app)
+
+    # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)
     app.before_request(_start_request)
     app.after_request(add_security_headers)
@@ -72,12 +81,6 @@ def _start_request():
     g.db_operations = 0
     g.db_millis = 0.0
     g.client_ip = request.remote_addr
-
-
-def _cache_config(app):
-    if app.config.get("REDIS_URL"):
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"]}
-    return {"CACHE_TYPE": "SimpleCache"}
 
 
 def _configure_logging(app):

@@ -34,11 +34,18 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+    API_RATE_LIMIT = "300 per minute"
 
     CACHE_DEFAULT_TIMEOUT = 300
+    # Redis socket timeouts, and how long a cache that failed is left alone.
+    CACHE_SOCKET_TIMEOUT = 0.25
+    CACHE_RETRY_SECONDS = 2
     STATS_CACHE_TIMEOUT = 30
+    # On a server, transfers younger than this may still be in progress in another process.
+    POINTS_RECOVERY_AGE = 60
 
 
 def load_config(app, test_config):
@@ -68,6 +75,9 @@ def load_config(app, test_config):
         raise RuntimeError(f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        timeout = app.config["CACHE_SOCKET_TIMEOUT"]
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_timeout": timeout, "socket_connect_timeout": timeout})
 
 
 def _instance_secret(instance_path):

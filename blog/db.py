@@ -127,6 +127,11 @@ def supports_transactions():
     return bool(hello.get("setName") or hello.get("msg") == "isdbgrid")
 
 
+def supports_change_streams():
+    """Change streams need what transactions need: a replica set or a sharded cluster."""
+    return supports_transactions()
+
+
 def _without_password(uri):
     parts = urlsplit(uri)
     if parts.password:

@@ -34,10 +34,13 @@ def add_time_to_last_operation(seconds):
 
 
 def server_timing(response):
-    operations = g.get("db_operations", 0)
-    millis = g.get("db_millis", 0.0)
-    response.headers["Server-Timing"] = f'db;desc="{operations} operations";dur={millis:.1f}'
+    response.headers["Server-Timing"] = server_timing_value(g.get("db_operations", 0),
+                                                            g.get("db_millis", 0.0))
     return response
+
+
+def server_timing_value(operations, millis):
+    return f'db;desc="{operations} operations";dur={millis:.1f}'
 
 
 class Stopwatch:

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from blog import create_app
 from blog.db import disconnect_db
 from blog.models import Post, User
+from redis_server import RedisServer
 
 PASSWORD = "correct horse battery"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -175,3 +176,19 @@ def screenshot(request, page):
         page.screenshot(path=path, full_page=True)
         return path
     return take
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One redis-server for the session; each test's database names its own keys."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis_server(tmp_path):
+    """A redis-server for one test, which it may stop and start."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

@@ -51,7 +51,7 @@ def test_admin_pages_let_only_admins_in(rule, method, visitor, visit, make_user)
     target = make_user(email="target@example.com")
     client = visit(visitor)
     path = fill(rule, target)
-    data = {"role": "moderator"} if method == "POST" else None
+    data = {"role": "moderator", "points": "5"} if method == "POST" else None
     response = client.open(path, method=method, data=data, follow_redirects=False)
     if visitor == "anonymous":
         assert response.status_code == 302

@@ -69,8 +69,10 @@ def test_behind_one_proxy_the_audit_records_the_clients_address(app, client, mak
 
 
 def test_behind_one_proxy_links_use_the_public_scheme_and_host(client):
+    direct = client.get("/feed.atom").get_data(as_text=True)
+    assert "<id>http://localhost/feed.atom</id>" in direct
     feed = client.get("/feed.atom", headers=FORWARDED).get_data(as_text=True)
-    assert "<id>https://blog.example.org/feed.atom</id>" in feed
+    assert "<id>https://blog.example.org/feed.atom</id>" in feed, "not the page cached for another host"
 
 
 @pytest.mark.parametrize("app_config", [{"PROXY_FIX_HOPS": 1, "RATELIMIT_ENABLED": True,

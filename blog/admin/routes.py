@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from blog.admin import charts
 from blog.admin.filters import AuditFilters, BadFilter
-from blog.admin.forms import RoleForm
+from blog.admin.forms import GrantForm, RoleForm
 from blog.api.admin import audit_item
 from blog.api.responses import ok
 from blog.extensions import login_manager
@@ -17,7 +17,7 @@ from blog.models import AuditLog, User
 from blog.models.audit import ACTIONS, COLLECTIONS
 from blog.models.user import ROLES
 from blog.security import safe_next_url
-from blog.services import accounts
+from blog.services import accounts, points
 from blog.services.stats import dashboard_stats
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -87,14 +87,20 @@ def users():
         abort(400, description=f"Search for at most {accounts.MAX_SEARCH} characters.")
     page = accounts.find_users(search).paginate(page_arg(), PER_PAGE)
     return render_template("admin/users.html", page=page, search=search, roles=ROLES,
-                           post_counts=accounts.post_counts(page.items))
+                           post_counts=accounts.post_counts(page.items),
+                           max_grant=points.MAX_GRANT)
+
+
+def _user_or_404(user_id):
+    user = User.objects(pk=user_id).first() if re.fullmatch(r"[0-9a-f]{24}", user_id) else None
+    if user is None:
+        abort(404, description="There is no such user.")
+    return user
 
 
 @bp.route("/users/<user_id>/role", methods=["POST"])
 def change_role(user_id):
-    user = User.objects(pk=user_id).first() if re.fullmatch(r"[0-9a-f]{24}", user_id) else None
-    if user is None:
-        abort(404, description="There is no such user.")
+    user = _user_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400, description=f"Choose a role: {', '.join(ROLES)}.")
@@ -111,6 +117,21 @@ def change_role(user_id):
               "info")
     if user.pk == current_user.pk and not user.is_admin:
         return redirect(url_for("users.profile", user_id=user.pk))
+    return redirect(safe_next_url(form.next.data) or url_for("admin.users"))
+
+
+@bp.route("/users/<user_id>/points", methods=["POST"])
+def grant_points(user_id):
+    """Give a user new points, from no one's balance."""
+    user = _user_or_404(user_id)
+    form = GrantForm()
+    if not form.validate_on_submit():
+        abort(400, description=f"Grant from 1 to {points.MAX_GRANT} points.")
+    try:
+        points.grant(user, form.points.data)
+    except points.TransferRefused as refused:
+        abort(refused.status, description=str(refused))
+    flash(f"Granted {form.points.data} points to {user.email}.", "success")
     return redirect(safe_next_url(form.next.data) or url_for("admin.users"))
 
 

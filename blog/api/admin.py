@@ -4,11 +4,13 @@ from flask_login import current_user
 
 from blog.admin.filters import AuditFilters, BadFilter
 from blog.api.responses import ok, paging, str_arg
+from blog.extensions import api_limit
 from blog.services import accounts
 from blog.services.stats import dashboard_stats
 from blog.templating import isodate
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api")
+api_limit(bp)
 
 
 @bp.before_request

@@ -4,12 +4,14 @@ import re
 from flask import Blueprint, abort
 
 from blog.api.responses import ok, paging, post_item, str_arg
+from blog.extensions import api_limit
 from blog.models import Post
 from blog.models.querysets import Page, PageNotFound
 from blog.search.query import MAX_QUERY_LENGTH, parse_query
 from blog.search.ranking import search_posts
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+api_limit(bp)
 
 
 @bp.route("/posts")

@@ -5,8 +5,10 @@ from mongoengine import NotUniqueError, ValidationError
 
 from blog import audit
 from blog.auth.forms import LoginForm, RegisterForm
+from blog.caching import cached
 from blog.extensions import limiter, login_manager
 from blog.forms import apply_model_errors
+from blog.invalidation import user_group
 from blog.models import User
 from blog.models.user import check_password_hash, normalise_email
 from blog.security import safe_next_url
@@ -16,7 +18,24 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 @login_manager.user_loader
 def load_user(session_id):
-    return User.by_session_id(session_id)
+    return User.by_session_id(session_id, find=_cached_user)
+
+
+def _cached_user(user_id):
+    """The user behind a logged-in request, cached until the user is saved or deleted.
+
+    The password hash stays out of the cache, so the user returned cannot be
+    saved: code that changes the current user saves a copy from ``fresh_user()``.
+    """
+    fields = cached(f"user:{user_id}",
+                    lambda: User.objects(pk=user_id).exclude("password_hash").as_pymongo().first(),
+                    group=user_group(user_id))
+    return User._from_son(fields) if fields else None
+
+
+def fresh_user():
+    """The current user read from the database, to change and save."""
+    return User.objects.get(pk=current_user.pk)
 
 
 def _login_account_key():
@@ -86,7 +105,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    user = current_user._get_current_object()
+    user = fresh_user()
     with audit.recorded_as("logout"):
         user.end_sessions()
         user.save()

@@ -8,8 +8,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from mongoengine import (
-    DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, StringField,
-    ValidationError,
+    DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
+    ObjectIdField, StringField, ValidationError,
 )
 
 from blog.models.querysets import BlogQuerySet
@@ -77,6 +77,8 @@ class User(UserMixin, Document):
     role = StringField(choices=ROLES, default="user")
     profile = EmbeddedDocumentField(Profile, default=Profile)
     points = IntField(min_value=0, default=STARTING_POINTS)
+    # Transfers that have moved this user's points but are not finished (blog.services.points).
+    pending_transfers = ListField(ObjectIdField())
     session_token = StringField(required=True, default=lambda: secrets.token_urlsafe(16))
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField()
@@ -142,14 +144,18 @@ class User(UserMixin, Document):
         return cls.objects(email=normalise_email(email)).first()
 
     @classmethod
-    def by_session_id(cls, session_id):
-        """The user a Flask-Login id names, if its session token still holds."""
+    def by_session_id(cls, session_id, find=None):
+        """The user a Flask-Login id names, if its session token still holds.
+
+        ``find(user_id)`` looks the user up (from a cache, say); by default the
+        database is asked.
+        """
         if not isinstance(session_id, str) or ":" not in session_id:
             return None
         user_id, token = session_id.split(":", 1)
         if not re.fullmatch(r"[0-9a-f]{24}", user_id):
             return None
-        user = cls.objects(pk=user_id).first()
+        user = find(user_id) if find else cls.objects(pk=user_id).first()
         if user is None or not secrets.compare_digest(user.session_token, token):
             return None
         return user

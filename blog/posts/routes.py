@@ -3,11 +3,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
-from blog.caching import TAG_COUNTS, cached
+from blog.caching import cached
 from blog.forms import apply_model_errors, page_arg
+from blog.invalidation import TAG_COUNTS
 from blog.models import Post
 from blog.models.post import split_tags
 from blog.models.querysets import load_references
+from blog.page_cache import cached_page
 from blog.posts.forms import PostForm
 from blog.rendering import render_markdown
 
@@ -29,6 +31,7 @@ def _post_or_404(slug):
 
 
 @bp.route("/")
+@cached_page
 def index():
     page = Post.listing().paginate(page_arg(), _per_page(), related=["author"])
     tags = cached(TAG_COUNTS, Post.tag_counts)
@@ -36,6 +39,7 @@ def index():
 
 
 @bp.route("/posts/<slug>")
+@cached_page
 def show(slug):
     post = _post_or_404(slug)
     return render_template("posts/show.html", post=post)
@@ -100,11 +104,13 @@ def delete(slug):
 
 
 @bp.route("/tags/")
+@cached_page
 def tags():
     return render_template("posts/tags.html", tags=cached(TAG_COUNTS, Post.tag_counts))
 
 
 @bp.route("/tags/<tag>")
+@cached_page
 def tag(tag):
     tag = tag.strip().lower()
     page = Post.listing()(tags=tag).paginate(page_arg(), _per_page(), related=["author"])
@@ -112,12 +118,14 @@ def tag(tag):
 
 
 @bp.route("/feed.atom")
+@cached_page
 def feed():
     return _atom(Post.published(), title="All posts", self_url=url_for("posts.feed"),
                  page_url=url_for("posts.index"))
 
 
 @bp.route("/tags/<tag>/feed.atom")
+@cached_page
 def tag_feed(tag):
     tag = tag.strip().lower()
     return _atom(Post.published()(tags=tag), title=f"Posts tagged {tag}",

@@ -1,7 +1,8 @@
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from blog.forms import PageForm
+from blog.services.points import MAX_KUDOS
 
 
 class ProfileForm(PageForm):
@@ -9,3 +10,11 @@ class ProfileForm(PageForm):
     bio = TextAreaField("About you", validators=[Length(max=500)])
     age = IntegerField("Age", validators=[Optional(), NumberRange(min=13, max=120)])
     website = StringField("Website", validators=[Optional(), Length(max=200)])
+
+
+class KudosForm(PageForm):
+    points = IntegerField("Points", validators=[
+        InputRequired("Say how many points to send."),
+        NumberRange(min=1, max=MAX_KUDOS, message=f"Send from 1 to {MAX_KUDOS} points.")])
+    # The page the form was on, to go back to.
+    next = HiddenField()

@@ -5,9 +5,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
+from blog.auth.routes import fresh_user
 from blog.forms import apply_model_errors, page_arg
 from blog.models import Post, User
-from blog.users.forms import ProfileForm
+from blog.security import safe_next_url
+from blog.services import points
+from blog.users.forms import KudosForm, ProfileForm
 
 bp = Blueprint("users", __name__)
 
@@ -23,7 +26,10 @@ def _user_or_404(user_id):
 
 @bp.route("/users/<user_id>")
 def profile(user_id):
-    user = _user_or_404(user_id)
+    return _profile_page(_user_or_404(user_id))
+
+
+def _profile_page(user, kudos_form=None, status=200):
     page = Post.listing()(author=user).paginate(page_arg(), current_app.config["POSTS_PER_PAGE"])
     for post in page.items:
         post._data["author"] = user
@@ -32,13 +38,33 @@ def profile(user_id):
         unpublished = list(Post.objects(author=user, status__ne="published")
                            .only(*Post.LIST_FIELDS).order_by("-updated_at")
                            .limit(OWN_UNPUBLISHED_SHOWN))
-    return render_template("users/profile.html", user=user, page=page, unpublished=unpublished)
+    return render_template("users/profile.html", user=user, page=page, unpublished=unpublished,
+                           kudos_form=kudos_form), status
+
+
+@bp.route("/users/<user_id>/kudos", methods=["POST"])
+@login_required
+def kudos(user_id):
+    """Send some of your points to another user; on a refusal nothing moves."""
+    recipient = _user_or_404(user_id)
+    form = KudosForm()
+    if not form.validate_on_submit():
+        return _profile_page(recipient, form, 400)
+    try:
+        points.send_kudos(current_user, recipient, form.points.data)
+    except points.TransferRefused as refused:
+        form.points.errors = list(form.points.errors) + [str(refused)]
+        return _profile_page(recipient, form, refused.status)
+    amount = form.points.data
+    flash(f"You sent {amount} point{'' if amount == 1 else 's'} to {recipient.name}.", "success")
+    return redirect(safe_next_url(form.next.data)
+                    or url_for("users.profile", user_id=recipient.pk))
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
 def settings():
-    user = current_user._get_current_object()
+    user = fresh_user()
     form = ProfileForm(obj=user.profile, name=user.name)
     if form.validate_on_submit():
         user.name = form.name.data
