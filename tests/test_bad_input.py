@@ -9,6 +9,7 @@ post and audit entry must still obey the rules the models enforce.
 import json
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -16,9 +17,9 @@ from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog.models import AuditLog, Post, User
+from blog.models import AuditLog, Post, Transfer, User
 from blog.models.post import MAX_TITLE, STATUSES, normalise_tags
-from blog.models.user import ROLES, normalise_email
+from blog.models.user import ROLES, STARTING_POINTS, normalise_email
 from conftest import PASSWORD
 
 settings.register_profile(
@@ -30,31 +31,36 @@ settings.register_profile(
 @dataclass(frozen=True)
 class Inputs:
     query: tuple = ()
+    # The form's fields, as its page sends them.
     form: tuple = ()
+    # Fields the page does not offer (or sends only for one button), sent now and then
+    # to show that they change nothing: a profile cannot make itself an admin.
+    extra: tuple = ()
 
 
 AUDIT_FILTERS = ("action", "collection", "actor", "document", "from", "to", "page")
-POST_FIELDS = ("title", "content", "tags", "status", "preview", "save")
-# What each endpoint reads. Fields a form does not offer are sent too, to show
-# they change nothing (a profile cannot make itself an admin).
+POST_FORM = Inputs(form=("title", "content", "tags", "status", "save"),
+                   extra=("preview", "author", "slug", "published_at"))
+# What each endpoint reads.
 INPUTS = {
     "static": Inputs(),
     "admin.dashboard": Inputs(),
     "admin.activity": Inputs(),
     "admin.users": Inputs(query=("search", "page")),
     "admin.change_role": Inputs(form=("role", "next")),
+    "admin.grant_points": Inputs(form=("points", "next")),
     "admin.audit": Inputs(query=AUDIT_FILTERS),
     "admin_api.users": Inputs(query=("search", "page", "limit")),
     "admin_api.stats": Inputs(),
     "admin_api.audit": Inputs(query=(*AUDIT_FILTERS, "limit")),
-    "auth.register": Inputs(form=("email", "name", "password", "password_confirm", "role",
-                                  "points")),
+    "auth.register": Inputs(form=("email", "name", "password", "password_confirm"),
+                            extra=("role", "points")),
     "auth.login": Inputs(query=("next",), form=("email", "password", "remember")),
     "auth.logout": Inputs(),
     "posts.index": Inputs(query=("page",)),
     "posts.show": Inputs(),
-    "posts.new": Inputs(form=(*POST_FIELDS, "author", "slug")),
-    "posts.edit": Inputs(form=(*POST_FIELDS, "author", "slug")),
+    "posts.new": POST_FORM,
+    "posts.edit": POST_FORM,
     "posts.delete": Inputs(),
     "posts.tags": Inputs(),
     "posts.tag": Inputs(query=("page",)),
@@ -62,8 +68,9 @@ INPUTS = {
     "posts.tag_feed": Inputs(),
     "search.results": Inputs(query=("q", "page")),
     "users.profile": Inputs(query=("page",)),
-    "users.settings": Inputs(form=("name", "bio", "age", "website", "role", "email",
-                                   "points")),
+    "users.kudos": Inputs(form=("points", "next")),
+    "users.settings": Inputs(form=("name", "bio", "age", "website"),
+                             extra=("role", "email", "points", "session_token")),
     "api.posts": Inputs(query=("q", "tag", "author", "page", "limit")),
     "api.post": Inputs(),
     "health.healthz": Inputs(),
@@ -86,6 +93,17 @@ PLAUSIBLE = [
     " New.Person@Example.COM ", "New Person", PASSWORD, "30", "https://example.com/me",
     "**bold** and [a link](javascript:alert(1)) <script>x</script>", "1", "y",
 ]
+# Values each field accepts, so that forms get through to the database.
+ACCEPTED = {
+    "email": ["new.person@example.com", " New.Person@Example.COM ", "reader@example.com"],
+    "name": ["New Person", "  Spaced   Out  "], "password": [PASSWORD],
+    "password_confirm": [PASSWORD], "title": ["Tea at dawn", "Reader's post"],
+    "content": ["**bold** and [a link](javascript:alert(1)) <script>x</script>"],
+    "tags": ["tea, News , TEA", "a, b, c, d, e, f, g, h, i, j, k"], "status": list(STATUSES),
+    "role": list(ROLES), "points": ["1", "7", "100"], "age": ["30"],
+    "website": ["https://example.com/me"], "bio": ["Hello."], "remember": ["y"],
+    "next": ["/tags/"],
+}
 # Past the 1 MB request limit (413), or past each field's own limit.
 HUGE = ["é" * 600_000, "w " * 60_000]
 TEXT = st.text(max_size=120)
@@ -102,7 +120,8 @@ def path_value(real):
     """A real id, slug or tag, or something hostile, quoted into a path segment or not."""
     hostile = VALUES.map(lambda value: quote(value, safe=""))
     raw = st.sampled_from(["../../etc/passwd", "..", ".", "//evil.com", "a/b", "%2e%2e"])
-    return st.one_of(st.sampled_from(real), hostile, raw)
+    # Real values half the time, so that requests reach the code behind the lookup.
+    return st.one_of(st.sampled_from(real), st.sampled_from(real), hostile, raw)
 
 
 @pytest.fixture
@@ -136,6 +155,23 @@ def restore(world):
                  content=post.content).save()
 
 
+def form_fields(draw, inputs):
+    """A form that would be accepted, with some of its fields (perhaps none) made hostile,
+    sent more than once as repeated inputs send them, or left out, and perhaps extra fields."""
+    fields = {name: draw(st.sampled_from(ACCEPTED.get(name, PLAUSIBLE)), label=name)
+              for name in inputs.form}
+    names = inputs.form + inputs.extra
+    spoiled = draw(st.sets(st.sampled_from(names)) if names else st.just(set()), label="spoiled")
+    for name in sorted(spoiled):
+        value = draw(st.one_of(VALUES, st.lists(VALUES, min_size=2, max_size=3), st.none()),
+                     label=f"hostile {name}")
+        if value is None:
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+    return fields
+
+
 def send(client, draw, world, rule, method):
     path = rule.rule
     for argument in rule.arguments:
@@ -148,16 +184,14 @@ def send(client, draw, world, rule, method):
         return path, {}, client.get(path, query_string=query)
     if draw(st.booleans(), label="as JSON"):
         body = draw(st.one_of(
-            st.fixed_dictionaries({}, optional=dict.fromkeys(inputs.form, JSON_VALUES)),
+            st.fixed_dictionaries({}, optional=dict.fromkeys(inputs.form + inputs.extra,
+                                                             JSON_VALUES)),
             JSON_VALUES), label="JSON body")
         response = client.post(path, query_string=query, data=json.dumps(body),
                                content_type="application/json")
         return path, body if isinstance(body, dict) else {}, response
-    # A field may come more than once, as repeated inputs send it.
-    field_values = st.one_of(VALUES, st.lists(VALUES, min_size=2, max_size=3))
-    form = draw(st.fixed_dictionaries({}, optional=dict.fromkeys(inputs.form, field_values)),
-                label="form")
-    if form and draw(st.integers(0, 7), label="one huge field") == 0:
+    form = form_fields(draw, inputs)
+    if form and draw(st.sampled_from([False] * 7 + [True]), label="one huge field"):
         form[sorted(form)[0]] = draw(st.sampled_from(HUGE), label="huge value")
     return path, form, client.post(path, query_string=query, data=form)
 
@@ -175,8 +209,10 @@ def test_a_json_body_sent_to_a_form_gets_the_form_errors(client, auth, make_user
 
 
 def routes(app):
+    """Each route and method; writes twice, as they are where bad data could get in."""
     return [(rule, method) for rule in app.url_map.iter_rules()
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+            for _ in range(2 if method == "POST" else 1)]
 
 
 def test_every_route_has_its_inputs_listed(app):
@@ -217,6 +253,30 @@ def test_hostile_input_never_breaks_a_page_or_the_data(app, world, who):
         assert_stored_data_is_valid(sent["passwords"] - sent["in the open"])
 
 
+class _MarkupCheck(HTMLParser):
+    TAGS = {"script", "style", "iframe", "object", "embed", "form", "input", "base", "meta"}
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.found.append(tag)
+        for name, value in attrs:
+            url = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name.startswith("on") or name == "style" or url.startswith(("javascript:",
+                                                                            "data:", "vbscript:")):
+                self.found.append(f"{tag} {name}={value}")
+
+
+def unsafe_markup(html):
+    """Tags, handlers and URLs in sanitised HTML that could run script or restyle the page."""
+    check = _MarkupCheck()
+    check.feed(html)
+    return check.found
+
+
 def _leaves(value):
     if isinstance(value, dict):
         for item in value.values():
@@ -255,7 +315,17 @@ def assert_stored_data_is_valid(passwords):
         assert raw["status"] in STATUSES
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", raw["slug"]), raw["slug"]
         assert raw["author"] in user_ids
-        assert not re.search(r"<script|<iframe|<style|\son\w+=|javascript:", raw["html"], re.I)
+        assert not unsafe_markup(raw["html"]), unsafe_markup(raw["html"])
+
+    balances = {user_id: STARTING_POINTS for user_id in user_ids}
+    for transfer in Transfer._get_collection().find():
+        Transfer.objects.get(pk=transfer["_id"]).validate()
+        assert transfer["state"] in ("done", "cancelled"), "no transfer left half-done"
+        if transfer["state"] == "done":
+            if transfer.get("sender"):
+                balances[transfer["sender"]] -= transfer["amount"]
+            balances[transfer["recipient"]] += transfer["amount"]
+    assert balances == {raw["_id"]: raw["points"] for raw in users}, "balances match the ledger"
 
     hashes = {value for raw in users for value in (raw["password_hash"], raw["session_token"])}
     in_the_open = [{name: value for name, value in raw.items()

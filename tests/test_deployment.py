@@ -72,7 +72,7 @@ def test_behind_one_proxy_links_use_the_public_scheme_and_host(client):
     direct = client.get("/feed.atom").get_data(as_text=True)
     assert "<id>http://localhost/feed.atom</id>" in direct
     feed = client.get("/feed.atom", headers=FORWARDED).get_data(as_text=True)
-    assert "<id>https://blog.example.org/feed.atom</id>" in feed, "not the page cached for another host"
+    assert "<id>https://blog.example.org/feed.atom</id>" in feed, "not another host's cached page"
 
 
 @pytest.mark.parametrize("app_config", [{"PROXY_FIX_HOPS": 1, "RATELIMIT_ENABLED": True,
