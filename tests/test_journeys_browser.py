@@ -39,7 +39,7 @@ def log_in(page, base, email, password=PASSWORD):
     page.click("main button[type=submit]")
 
 
-def test_a_newcomer_writes_publishes_finds_and_leaves(live_server, page, screenshot,
+def test_a_newcomer_writes_publishes_finds_sends_kudos_and_leaves(live_server, page, screenshot,
                                                         other_author):
     page.goto(live_server)
     expect(page.locator(".card-title")).to_have_text(["Notes on sourdough starters"])
@@ -115,6 +115,23 @@ def test_a_newcomer_writes_publishes_finds_and_leaves(live_server, page, screens
     screenshot("tag-feed")
 
     page.goto(live_server)
+    page.click(".card-title >> text=Notes on sourdough starters")
+    kudos = page.locator("form.kudos-form")
+    expect(kudos.locator("label")).to_have_text("Send Olu Writer kudos")
+    expect(kudos.locator(".hint")).to_have_text("You have 100 points.")
+    kudos.locator("input[name=points]").fill("15")
+    kudos.locator("button:has-text('Send points')").click()
+    expect(page.locator(".flash-success")).to_have_text("You sent 15 points to Olu Writer.")
+    expect(page.locator("article.post h1")).to_have_text("Notes on sourdough starters")
+    expect(kudos.locator(".hint")).to_have_text("You have 85 points.")
+    kudos.locator("input[name=points]").fill("90")
+    kudos.locator("button:has-text('Send points')").click()
+    # Refused: the author's profile shows why, and that nothing moved.
+    expect(page.locator(".profile h1")).to_have_text("Olu Writer")
+    expect(page.locator(".field-errors")).to_have_text("You have 85 points: you cannot send 90.")
+    expect(page.locator(".profile .points")).to_have_text("115 points")
+    screenshot("kudos-sent-and-refused")
+
     page.click(".site-nav button:has-text('Log out')")
     expect(page.locator(".flash-info")).to_have_text("You have logged out.")
     expect(page.locator(".site-nav")).to_contain_text("Log in")
