@@ -10,7 +10,7 @@ from blog.config import load_config
 from blog.errors import register_error_handlers
 from blog.extensions import csrf, limiter, login_manager
 from blog.instrumentation import server_timing
-from blog.security import add_security_headers
+from blog.security import add_security_headers, trust_proxies
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -57,6 +57,8 @@ def create_app(test_config=None):
     from blog.services.points import recover_at_start
     recover_at_start(app)
 
+    # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
+    trust_proxies(app)
     app.before_request(_start_request)
     app.after_request(add_security_headers)
     app.after_request(server_timing)

@@ -13,6 +13,10 @@ class Config:
     REDIS_URL = None
     SLOW_QUERY_MS = 200
 
+    # How many reverse proxies in front of the app set X-Forwarded-*: 0 trusts
+    # none of those headers; behind one nginx, 1 (docs/deployment.md).
+    PROXY_FIX_HOPS = 0
+
     MAX_CONTENT_LENGTH = 1024 * 1024
     POSTS_PER_PAGE = 10
     SESSION_COOKIE_SECURE = None  # None: Secure unless debugging or testing
@@ -66,6 +70,9 @@ def load_config(app, test_config):
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
     if app.config["REMEMBER_COOKIE_SECURE"] is None:
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    hops = app.config["PROXY_FIX_HOPS"]
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise RuntimeError(f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
         timeout = app.config["CACHE_SOCKET_TIMEOUT"]

@@ -1,9 +1,26 @@
 """Helpers shared by every blueprint's forms and query parameters."""
 from flask import abort, request
+from flask_wtf import FlaskForm
 from mongoengine import ValidationError
 from mongoengine.base.document import NON_FIELD_ERRORS
 
 MAX_PAGE_PARAM_LENGTH = 9
+
+
+class PageForm(FlaskForm):
+    """A form on a page: it reads posted form fields and nothing else.
+
+    Flask-WTF also reads a JSON body as the form's data, where a field can hold
+    an object, a list or a boolean that no validator expects, and a body that is
+    not an object fails before validation. Such a request gets the form's
+    errors, as an empty form would.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if request.is_json and not request.form:
+                formdata = request.form
+            return super().wrap_formdata(form, formdata)
 
 
 def apply_model_errors(form, error: ValidationError):

@@ -35,9 +35,14 @@ def render_markdown(text):
     )
 
 
+# Tags inside a line of text: removed without a space, so that "**daily**." stays "daily.".
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|del|em|i|s|strong|sub|sup)\b[^>]*>")
+
+
 def plain_text(html):
     """The words of sanitised HTML, without markup."""
-    return " ".join(unescape(re.sub(r"<[^>]*>", " ", html or "")).split())
+    text = re.sub(r"<[^>]*>", " ", _INLINE_TAG.sub("", html or ""))
+    return " ".join(unescape(text).split())
 
 
 def excerpt(html, words=40):

@@ -1,7 +1,8 @@
-"""Security headers and safe redirects."""
+"""Security headers, safe redirects, and which proxy headers to believe."""
 from urllib.parse import urlsplit
 
 from flask import current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -45,3 +46,16 @@ def safe_next_url(target):
 
 def client_ip():
     return request.remote_addr or "unknown"
+
+
+def trust_proxies(app):
+    """Read the client's address, scheme and host from ``PROXY_FIX_HOPS`` proxies' headers.
+
+    Behind a reverse proxy every request comes from the proxy's address, so
+    rate limits and the audit history would see one client. Anyone can send
+    X-Forwarded-For, so only as many hops as there are proxies are believed.
+    """
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_prefix=hops)

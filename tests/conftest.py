@@ -1,7 +1,16 @@
-"""flaskr-style fixtures: each test gets a fresh in-memory database."""
+"""flaskr-style fixtures: each test gets a fresh in-memory database.
+
+Also the app served on a local port (``live_server``) and a headless Chromium
+page (``page``) for the browser tests, with ``screenshot`` saving what each
+step showed under ``test-output/screenshots/``.
+"""
+import os
+import re
+import threading
 import uuid
 
 import pytest
+from werkzeug.serving import make_server
 
 from blog import create_app
 from blog.db import disconnect_db
@@ -9,6 +18,12 @@ from blog.models import Post, User
 from redis_server import RedisServer
 
 PASSWORD = "correct horse battery"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT = os.path.join(ROOT, "test-output")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+BROWSER_TIMEOUT_MS = 10_000
 
 
 def make_config(**overrides):
@@ -109,6 +124,58 @@ def client_for(app):
 @pytest.fixture
 def admin(make_user):
     return make_user(email="admin@example.com", name="Ada Admin", role="admin")
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a real HTTP server on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless. A machine without it fails the browser tests
+    rather than skipping them: ``make test`` installs it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"the browser tests need Debian's Chromium at {CHROMIUM} "
+                    "(apt-get install chromium, or run `make test`, which installs it)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab with its own cookies, at a desktop width."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request, page):
+    """``screenshot("name")`` saves the page as it looks now, numbered in step order."""
+    folder = os.path.join(OUTPUT, "screenshots", re.sub(r"[^\w.-]+", "_", request.node.name))
+    os.makedirs(folder, exist_ok=True)
+    for stale in os.listdir(folder):
+        os.remove(os.path.join(folder, stale))
+    steps = []
+
+    def take(name):
+        steps.append(name)
+        path = os.path.join(folder, f"{len(steps):02d}-{name}.png")
+        page.screenshot(path=path, full_page=True)
+        return path
+    return take
 
 
 @pytest.fixture(scope="session")

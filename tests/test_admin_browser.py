@@ -1,37 +1,10 @@
 """The activity panel in a real browser: its script runs under the CSP and refreshes the list."""
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from blog.admin import routes as admin_routes
 from conftest import PASSWORD
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium"),
-]
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser.new_page()
-        browser.close()
+pytestmark = pytest.mark.browser
 
 
 def test_the_activity_panel_shows_new_entries_without_a_reload(live_server, page, admin,

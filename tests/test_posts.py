@@ -246,3 +246,10 @@ def test_operator_values_are_plain_text(client, writer, app):
     assert response.status_code == 200 and b"No published post" in response.data
     with app.app_context():
         assert User.objects.count() == 1
+
+
+def test_excerpts_keep_punctuation_against_bold_words_and_links(make_user, make_post, client):
+    make_post(make_user(), title="Starters", content="Feed it **daily**. See [the guide]"
+              "(https://example.org), then `stir`!\n\nNext paragraph.")
+    card = client.get("/").get_data(as_text=True)
+    assert "Feed it daily. See the guide, then stir! Next paragraph." in card

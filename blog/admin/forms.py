@@ -1,18 +1,18 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
+from blog.forms import PageForm
 from blog.models.user import ROLES
 from blog.services.points import MAX_GRANT
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PageForm):
     role = SelectField("Role", choices=list(ROLES), validators=[InputRequired()])
     # Where to go back to: the list as it was filtered and paged.
     next = HiddenField()
 
 
-class GrantForm(FlaskForm):
+class GrantForm(PageForm):
     points = IntegerField("Points", validators=[
         InputRequired(), NumberRange(min=1, max=MAX_GRANT,
                                      message=f"Grant from 1 to {MAX_GRANT} points.")])

@@ -1,7 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
+from blog.forms import PageForm
 from blog.models.user import MAX_PASSWORD_BYTES, password_problem
 
 
@@ -11,7 +11,7 @@ def usable_password(form, field):
         raise ValidationError(problem)
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PageForm):
     email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
     name = StringField("Name", validators=[InputRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[InputRequired(), usable_password])
@@ -19,7 +19,7 @@ class RegisterForm(FlaskForm):
         InputRequired(), EqualTo("password", message="The two passwords differ.")])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[
         InputRequired(), Length(max=4 * MAX_PASSWORD_BYTES)])

@@ -1,4 +1,5 @@
 """Posts: Markdown content, tags, a publishing status and a permanent slug."""
+import random
 import re
 import unicodedata
 
@@ -18,6 +19,7 @@ MAX_CONTENT = 100_000
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 30
 MAX_SLUG = 80
+SLUG_ATTEMPTS = 20
 TAG = re.compile(r"^\w[\w .+#-]*$")
 
 
@@ -133,23 +135,33 @@ class Post(Document):
         return index_fields(self.title, self.tags, plain_text(html))
 
     def save(self, *args, **kwargs):
-        """Save, moving a new post's slug to ``-2``, ``-3`` … while it is taken."""
-        for _ in range(20):
+        """Save, moving a new post's slug to ``-2``, ``-3`` … while it is taken.
+
+        Posts with one title saved at the same moment all find the same number
+        free, and all but one lose the race for it. Each retry picks among as
+        many free numbers as it has lost races, so that they spread out rather
+        than collide again, round after round, until one runs out of tries.
+        """
+        for lost in range(1, SLUG_ATTEMPTS + 1):
             try:
                 return super().save(*args, **kwargs)
             except NotUniqueError as error:
                 if "slug" not in str(error) or not self._created:
                     raise
-                self.slug = self._next_free_slug()
+                self.slug = self._free_slug(choices=lost)
         raise NotUniqueError(f"no free slug for {self.title!r}")
 
-    def _next_free_slug(self):
+    def _free_slug(self, choices):
+        """One of the first ``choices`` free slugs ``base-2``, ``base-3`` …, at random."""
         base = slugify(self.title)
         taken = set(Post.objects(slug__startswith=base).scalar("slug"))
+        free = []
         number = 2
-        while f"{base}-{number}" in taken:
+        while len(free) < choices:
+            if f"{base}-{number}" not in taken:
+                free.append(f"{base}-{number}")
             number += 1
-        return f"{base}-{number}"
+        return random.choice(free)  # nosec B311: spreads out retries; nothing secret
 
     def can_edit(self, user):
         return user.is_authenticated and (user.is_moderator or self._author_id() == user.pk)

@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length
 
+from blog.forms import PageForm
 from blog.models.post import MAX_CONTENT, MAX_TITLE, STATUSES
 
 
-class PostForm(FlaskForm):
+class PostForm(PageForm):
     title = StringField("Title", validators=[InputRequired(), Length(max=MAX_TITLE)])
     content = TextAreaField("Content (Markdown)", validators=[Length(max=MAX_CONTENT)])
     tags = StringField("Tags, separated by commas", validators=[Length(max=400)])
