@@ -115,6 +115,13 @@ PIPELINES = [
     [{"$match": {"status": "draft"}}, {"$project": {"n": 1}}, {"$sort": {"n": -1}}],
     [{"$sort": {"n": -1}}, {"$limit": 3}],
     [{"$match": {"$expr": {"$gt": ["$n", 27]}}}, {"$group": {"_id": "$status", "n": {"$sum": "$n"}}}],
+    [{"$unwind": "$tags"}, {"$group": {"_id": "$tags", "c": {"$sum": 1}, "n": {"$sum": "$n"},
+                                       "mean": {"$avg": "$n"}, "none": {"$avg": "$missing"}}}],
+    [{"$group": {"_id": "$status", "total": {"$sum": 2}}}, {"$sort": {"total": -1}}],
+    [{"$unwind": "$tags"}, {"$group": {"_id": "$missing", "c": {"$sum": 1}}}],
+    [{"$group": {"_id": "$tags", "c": {"$sum": 1}}}],
+    [{"$group": {"_id": "$status", "m": {"$max": "$n"}}}],
+    [{"$unwind": "$missing"}, {"$count": "left"}],
 ]
 
 
