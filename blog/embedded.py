@@ -19,8 +19,8 @@ from mongomock.collection import Cursor
 from mongomock.database import Database
 
 from blog.embedded_plans import (
-    copy_value, fields_read, inclusion_fields, is_plain, run_simple_stages, selected_ids,
-    simple_filter,
+    copy_value, fields_read, group_stored, inclusion_fields, is_plain, run_simple_stages,
+    selected_ids, simple_filter,
 )
 from blog.instrumentation import Stopwatch, add_time_to_last_operation, record_operation
 
@@ -162,8 +162,13 @@ class EmbeddedCollection(mongomock.Collection):
         match = {}
         if stages and list(stages[0]) == ["$match"]:
             match, stages = stages[0]["$match"], stages[1:]
-        projection = dict.fromkeys(fields, 1) if fields is not None else None
-        documents, stages = run_simple_stages(list(self.find(match, projection)), stages)
+        spec = helpers.patch_datetime_awareness_in_document(match)
+        grouped = group_stored(lambda: self.matching_documents(spec, None), stages)
+        if grouped is not None:
+            documents, stages = grouped
+        else:
+            projection = dict.fromkeys(fields, 1) if fields is not None else None
+            documents, stages = run_simple_stages(list(self.find(match, projection)), stages)
         if not stages:
             return iter(documents)
         return aggregate.process_pipeline(documents, self.database, stages, session)

@@ -263,6 +263,29 @@ def run_simple_stages(documents, stages):
     return documents, []
 
 
+def group_stored(stored_documents, stages):
+    """Leading ``$unwind`` stages and a ``$group`` of simple shape, run over the
+    stored documents themselves rather than copies (they are only read, and the
+    groups are new documents), with the stages still to run; None when the
+    pipeline does not start so. ``stored_documents()`` is called only if it does."""
+    position = 0
+    while position < len(stages) and _stage_name(stages[position]) == "$unwind":
+        position += 1
+    if position == len(stages) or _stage_name(stages[position]) != "$group":
+        return None
+    try:
+        documents = stored_documents()
+        for stage in stages[:position]:
+            documents = _unwind(documents, _top_field(stage["$unwind"]))
+        return _group(documents, stages[position]["$group"]), stages[position + 1:]
+    except _NotSimple:
+        return None
+
+
+def _stage_name(stage):
+    return next(iter(stage)) if isinstance(stage, dict) and len(stage) == 1 else None
+
+
 def _top_field(path):
     if not isinstance(path, str) or not path.startswith("$") or "." in path or path[1:2] == "$":
         raise _NotSimple
