@@ -2,7 +2,7 @@
 import logging
 import os
 
-from flask import Flask, g, request
+from flask import Flask, g
 
 from blog import db, invalidation, page_cache
 from blog.caching import init_cache
@@ -80,7 +80,6 @@ def _register_admin(app):
 def _start_request():
     g.db_operations = 0
     g.db_millis = 0.0
-    g.client_ip = request.remote_addr
 
 
 def _configure_logging(app):

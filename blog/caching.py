@@ -25,6 +25,7 @@ from mongoengine.connection import get_db
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from blog.db import SERVER, database_mode
 from blog.extensions import cache
 
 log = logging.getLogger("blog.cache")
@@ -39,13 +40,18 @@ def cache_config(app):
     ``CACHE_TYPE`` may name a backend outright (``NullCache`` caches nothing).
     """
     if app.config.get("CACHE_TYPE"):
-        return {"CACHE_TYPE": app.config["CACHE_TYPE"]}
+        return {"CACHE_TYPE": app.config["CACHE_TYPE"], "CACHE_NO_NULL_WARNING": True}
     if app.config.get("REDIS_URL"):
         timeout = app.config["CACHE_SOCKET_TIMEOUT"]
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"],
                 # One try each: a cache that does not answer at once is skipped, not waited for.
                 "CACHE_OPTIONS": {"socket_timeout": timeout, "socket_connect_timeout": timeout,
                                   "retry": Retry(NoBackoff(), 0)}}
+    if database_mode(app.config.get("MONGODB_URI")) == SERVER:
+        # Several workers may serve a MongoDB server, each with its own memory: a
+        # logout or a role change cleared in one would still be cached in the others.
+        log.info("cache: none (set REDIS_URL to share one between workers)")
+        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     return {"CACHE_TYPE": "SimpleCache"}
 
 

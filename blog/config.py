@@ -38,6 +38,8 @@ class Config:
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     API_RATE_LIMIT = "300 per minute"
+    # Each search ranks every match, so one client's searches are limited.
+    SEARCH_RATE_LIMIT = "60 per minute"
 
     CACHE_DEFAULT_TIMEOUT = 300
     # Redis socket timeouts, and how long a cache that failed is left alone.

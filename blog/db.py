@@ -41,7 +41,9 @@ def connect_db(app):
     mode = database_mode(uri)
     mongoengine.disconnect()
     if mode == SERVER:
+        # Without a database in the URI, mongoengine would write to one called "test".
         mongoengine.connect(
+            db=urlsplit(uri).path.strip("/") or DEFAULT_DB_NAME,
             host=uri, connect=False, tz_aware=True, uuidRepresentation="standard",
             maxPoolSize=app.config["MONGODB_MAX_POOL_SIZE"],
             serverSelectionTimeoutMS=app.config["MONGODB_TIMEOUT_MS"],

@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import tempfile
 import threading
 
 import mongomock
@@ -38,6 +39,7 @@ class EmbeddedFile:
         self._lock_file = None
         self._flusher = None
         self._deferred = False
+        self._save_lock = threading.Lock()
 
     def open(self):
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -108,6 +110,11 @@ class EmbeddedFile:
                 self._dirty.set()
 
     def save(self):
+        """Write the whole store to the file; one save at a time."""
+        with self._save_lock:
+            self._save()
+
+    def _save(self):
         parts = []
         for db_name in self.store._databases:
             db_store = self.store[db_name]
@@ -119,8 +126,9 @@ class EmbeddedFile:
                 collections.append(f"{json_util.dumps(name)}: {documents}")
             parts.append(f"{json_util.dumps(db_name)}: {{{', '.join(collections)}}}")
         text = f'{{"format": {self.FORMAT}, "databases": {{{", ".join(parts)}}}}}'
-        temporary = f"{self.path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as target:
+        handle, temporary = tempfile.mkstemp(prefix=".embedded-", suffix=".tmp",
+                                             dir=os.path.dirname(self.path))
+        with os.fdopen(handle, "w", encoding="utf-8") as target:
             target.write(text)
             target.flush()
             os.fsync(target.fileno())

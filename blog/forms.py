@@ -5,6 +5,7 @@ from mongoengine import ValidationError
 from mongoengine.base.document import NON_FIELD_ERRORS
 
 MAX_PAGE_PARAM_LENGTH = 9
+EMBEDDED_FIELDS = ("profile",)
 
 
 class PageForm(FlaskForm):
@@ -43,7 +44,14 @@ def field_messages(error: ValidationError):
     """
     errors = dict(error.errors or {})
     from_clean = errors.pop(NON_FIELD_ERRORS, None)
-    messages = {name: _text(detail) for name, detail in errors.items()}
+    messages = {}
+    for name, detail in errors.items():
+        nested = detail if isinstance(detail, dict) else getattr(detail, "errors", None)
+        if name in EMBEDDED_FIELDS and isinstance(nested, dict):
+            # An embedded document's own fields (the profile's website) have form fields.
+            messages.update(field_messages(ValidationError(errors=nested)))
+        else:
+            messages[name] = _text(detail)
     if isinstance(from_clean, ValidationError) and from_clean.errors:
         messages.update({name: _text(detail) for name, detail in from_clean.errors.items()})
     elif from_clean is not None:
@@ -52,7 +60,7 @@ def field_messages(error: ValidationError):
 
 
 def _form_field(name):
-    return {"password_hash": "password", "profile": "bio"}.get(name, name)
+    return {"password_hash": "password"}.get(name, name)
 
 
 def _text(detail):

@@ -79,8 +79,10 @@ class ServerStateLogger(monitoring.ServerListener):
     def description_changed(self, event):
         old, new = event.previous_description.server_type_name, event.new_description.server_type_name
         if old != new:
-            log.warning("database server %s:%s changed from %s to %s",
-                        *event.server_address, old, new)
+            # Unknown is every server's state before its first answer, not a change.
+            level = logging.INFO if old == "Unknown" else logging.WARNING
+            log.log(level, "database server %s:%s changed from %s to %s",
+                    *event.server_address, old, new)
 
     def closed(self, event):
         log.warning("database server %s:%s removed from the topology", *event.server_address)

@@ -1,7 +1,7 @@
 """Security headers, safe redirects, and which proxy headers to believe."""
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -43,9 +43,6 @@ def safe_next_url(target):
         return None
     return target
 
-
-def client_ip():
-    return request.remote_addr or "unknown"
 
 
 def trust_proxies(app):

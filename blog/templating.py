@@ -1,5 +1,6 @@
 """Filters and globals the templates share."""
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 from flask import request, url_for
 
@@ -19,10 +20,14 @@ def isodate(value):
 
 
 def page_url(number):
-    """The current page's URL with another ``page`` number, other parameters kept."""
+    """The current page's URL with another ``page`` number, other parameters kept.
+
+    The query string is appended, not passed to ``url_for``, where a parameter
+    named ``endpoint``, ``_external`` or like a view argument would change the link.
+    """
     args = request.args.to_dict()
     args["page"] = number
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return f"{url_for(request.endpoint, **(request.view_args or {}))}?{urlencode(args)}"
 
 
 def register_template_helpers(app):

@@ -249,3 +249,10 @@ def test_a_field_named_like_a_secret_is_redacted(app, make_user):
     with app.app_context():
         audit.record("update", user, changes=audit._diff({"api_token": "t0"}, {"api_token": "t1"}))
     assert only_entry(action="update").changes == {"api_token": "changed"}
+
+
+def test_a_password_typed_as_the_email_is_not_recorded(client, app):
+    client.post("/auth/login", data={"email": "my secret passphrase", "password": "whatever1"})
+    with app.app_context():
+        entry = AuditLog.objects(action="login_failed").get()
+        assert "secret" not in entry.label and entry.label == "(not an email address)"

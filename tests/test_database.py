@@ -251,3 +251,17 @@ def test_a_server_connection_is_monitored_with_short_timeouts():
         assert app.extensions["database_mode"] == "server"
     finally:
         disconnect_db(app)
+
+
+def test_a_server_without_redis_caches_nothing_in_process_memory():
+    from mongoengine.connection import get_db
+
+    from blog.extensions import cache
+    app = create_app(make_config(MONGODB_URI="mongodb://127.0.0.1:9/?replicaSet=rs0",
+                                 MONGODB_TIMEOUT_MS=300))
+    try:
+        with app.app_context():
+            assert get_db().name == "blog"
+            assert type(cache.cache).__name__ == "NullCache"
+    finally:
+        disconnect_db(app)

@@ -253,3 +253,14 @@ def test_excerpts_keep_punctuation_against_bold_words_and_links(make_user, make_
               "(https://example.org), then `stir`!\n\nNext paragraph.")
     card = client.get("/").get_data(as_text=True)
     assert "Feed it daily. See the guide, then stir! Next paragraph." in card
+
+
+def test_pager_links_ignore_parameters_that_would_change_them(client, make_user, make_post):
+    author = make_user()
+    for number in range(11):
+        make_post(author, title=f"Post {number}", tags=["t"])
+    for url in ("/?endpoint=x&_external=1&_anchor=a", "/tags/t?tag=y&endpoint=z"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        links = re.findall(r'<a href="([^"]*page=2[^"]*)"', response.get_data(as_text=True))
+        assert links and all(link.startswith("/") and "//" not in link for link in links)

@@ -57,3 +57,14 @@ def test_bad_settings_are_explained_and_change_nothing(client, auth, app, field,
 def test_settings_need_a_login(client):
     response = client.get("/settings/profile")
     assert response.status_code == 302 and "next=%2Fsettings%2Fprofile" in response.location
+
+
+def test_a_bad_website_is_explained_beside_the_website_field(client, auth):
+    auth.register()
+    response = client.post("/settings/profile", data={"name": "Ann", "website": "ftp://x.org"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    bio_field = html[html.index('id="bio"'):html.index('id="website"')]
+    website_field = html[html.index('id="website"'):]
+    assert "http:// or https://" not in bio_field
+    assert "http:// or https://" in website_field[:600]

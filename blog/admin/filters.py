@@ -100,4 +100,7 @@ def _instant(text, parameter, end_of_day=False):
                         "in ISO 8601.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise BadFilter(f"“{parameter}” is out of range.") from None

@@ -1,4 +1,6 @@
 """Registration, login and logout."""
+import re
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from mongoengine import NotUniqueError, ValidationError
@@ -45,6 +47,15 @@ def _login_account_key():
 
 def _login_failed(response):
     return response.status_code != 302
+
+
+def _typed_email(text):
+    """What was typed as the email, for the audit history, unless it does not look
+    like one: people sometimes type their password into the email box."""
+    email = normalise_email(text)
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email or "") and len(email) <= 254:
+        return email
+    return "(not an email address)"
 
 
 def _home():
@@ -95,7 +106,7 @@ def login():
             flash(f"Welcome back, {user.name}.", "success")
             return redirect(next_url or _home())
         audit.record("login_failed", user, collection="user",
-                     label=normalise_email(form.email.data))
+                     label=_typed_email(form.email.data))
         form.form_errors.append("That email and password do not match an account.")
     elif request.method == "GET" and current_user.is_authenticated:
         return redirect(next_url or _home())

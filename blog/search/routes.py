@@ -1,6 +1,7 @@
 """The search page: ``GET /search?q=…&page=N``."""
 from flask import Blueprint, abort, current_app, render_template, request
 
+from blog.extensions import limiter
 from blog.forms import page_arg
 from blog.models import Post
 from blog.rendering import plain_text
@@ -12,6 +13,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.route("/search")
+@limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
 def results():
     try:
         query = parse_query(request.args.get("q", ""))
