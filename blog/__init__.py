@@ -4,13 +4,31 @@ import os
 
 from flask import Flask, g
 
-from blog import db, invalidation, page_cache
+from blog import audit, db, invalidation, page_cache
+from blog.activity_cli import activity_cli
+from blog.admin.routes import bp as admin_bp
+from blog.api.admin import bp as admin_api_bp
+from blog.api.routes import bp as api_bp
+from blog.auth.routes import bp as auth_bp
 from blog.caching import init_cache
+from blog.cli import register_commands
 from blog.config import load_config
 from blog.errors import register_error_handlers
 from blog.extensions import csrf, limiter, login_manager
+from blog.health import bp as health_bp
 from blog.instrumentation import server_timing
+from blog.points_cli import points_cli
+from blog.posts.routes import bp as posts_bp
+from blog.search.cli import search_cli
+from blog.search.routes import bp as search_bp
 from blog.security import add_security_headers, trust_proxies
+from blog.services import stats
+from blog.services.points import recover_at_start
+from blog.templating import register_template_helpers
+from blog.users.routes import bp as users_bp
+
+BLUEPRINTS = (auth_bp, posts_bp, search_bp, users_bp, admin_bp, api_bp, admin_api_bp, health_bp)
+COMMAND_GROUPS = (search_cli, points_cli, activity_cli)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,30 +49,18 @@ def create_app(test_config=None):
     csrf.init_app(app)
     limiter.init_app(app)
 
-    _register_admin(app)
-    from blog.api.routes import bp as api_bp
-    from blog.auth.routes import bp as auth_bp
-    from blog.health import bp as health_bp
-    from blog.posts.routes import bp as posts_bp
-    from blog.search.routes import bp as search_bp
-    from blog.users.routes import bp as users_bp
-    for blueprint in (auth_bp, posts_bp, search_bp, users_bp, api_bp, health_bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-
-    from blog.activity_cli import activity_cli
-    from blog.points_cli import points_cli
-    from blog.search.cli import search_cli
-    for command in (search_cli, points_cli, activity_cli):
-        app.cli.add_command(command)
-
-    register_error_handlers(app)
-    invalidation.connect_signals()
-    from blog.cli import register_commands
     register_commands(app)
-    from blog.templating import register_template_helpers
+    for command in COMMAND_GROUPS:
+        app.cli.add_command(command)
+    register_error_handlers(app)
     register_template_helpers(app)
 
-    from blog.services.points import recover_at_start
+    # Signals keep the audit history, the statistics and the cache current.
+    audit.connect_signals()
+    stats.connect_signals()
+    invalidation.connect_signals()
     recover_at_start(app)
 
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
@@ -63,18 +69,6 @@ def create_app(test_config=None):
     app.after_request(add_security_headers)
     app.after_request(server_timing)
     return app
-
-
-def _register_admin(app):
-    """The audit history and the statistics, kept current by signals, and their pages."""
-    from blog import audit
-    from blog.admin.routes import bp as admin_bp
-    from blog.api.admin import bp as admin_api_bp
-    from blog.services import stats
-    audit.connect_signals()
-    stats.connect_signals()
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(admin_api_bp)
 
 
 def _start_request():
