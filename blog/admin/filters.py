@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from bson import ObjectId
 
 from blog.models.audit import ACTIONS, AuditLog
+from blog.models.querysets import is_object_id
 
-OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 # A name, or names joined by commas (a bulk write's summary entry).
 COLLECTION_NAME = re.compile(r"[a-z_,]{1,40}")
 MAX_ACTOR = 254
@@ -57,7 +57,7 @@ class AuditFilters:
             raise BadFilter(f"“action” must be one of {', '.join(ACTIONS)}.")
         if self.collection and not COLLECTION_NAME.fullmatch(self.collection):
             raise BadFilter("“collection” must be a collection name, like user or post.")
-        if self.document and not OBJECT_ID.fullmatch(self.document):
+        if self.document and not is_object_id(self.document):
             raise BadFilter("“document” must be a document id (24 hexadecimal digits).")
         since = _instant(self.date_from, "from")
         until = _instant(self.date_to, "to", end_of_day=True)
@@ -74,7 +74,7 @@ class AuditFilters:
             return None
         if len(self.actor) > MAX_ACTOR:
             raise BadFilter(f"“actor” must be at most {MAX_ACTOR} characters.")
-        if OBJECT_ID.fullmatch(self.actor):
+        if is_object_id(self.actor):
             return ObjectId(self.actor)
         return self.actor.lower()
 

@@ -1,6 +1,4 @@
 """The admin pages: statistics dashboard, users and roles, audit history."""
-import re
-
 from flask import (
     Blueprint, abort, flash, redirect, render_template, request, url_for,
 )
@@ -92,7 +90,7 @@ def users():
 
 
 def _user_or_404(user_id):
-    user = User.objects(pk=user_id).first() if re.fullmatch(r"[0-9a-f]{24}", user_id) else None
+    user = User.by_id(user_id)
     if user is None:
         abort(404, description="There is no such user.")
     return user

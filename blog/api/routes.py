@@ -1,12 +1,10 @@
 """The JSON API: read-only, with the seed's response shape."""
-import re
-
 from flask import Blueprint, abort
 
 from blog.api.responses import ok, paging, post_item, str_arg
 from blog.extensions import api_limit
 from blog.models import Post
-from blog.models.querysets import Page, PageNotFound
+from blog.models.querysets import Page, PageNotFound, is_object_id
 from blog.search.query import MAX_QUERY_LENGTH, parse_query
 from blog.search.ranking import search_posts
 
@@ -21,7 +19,7 @@ def posts():
     text = str_arg("q", MAX_QUERY_LENGTH)
     tag = str_arg("tag", 30).lower()
     author = str_arg("author", 24)
-    if author and not re.fullmatch(r"[0-9a-f]{24}", author):
+    if author and not is_object_id(author):
         abort(400, description="“author” must be a user id.")
     if text:
         page = _search(text, tag, author, page_number, limit)

@@ -12,7 +12,7 @@ from mongoengine import (
     ObjectIdField, StringField, ValidationError,
 )
 
-from blog.models.querysets import BlogQuerySet
+from blog.models.querysets import BlogQuerySet, is_object_id
 
 ROLES = ("user", "moderator", "admin")
 STARTING_POINTS = 100
@@ -144,6 +144,11 @@ class User(UserMixin, Document):
         return cls.objects(email=normalise_email(email)).first()
 
     @classmethod
+    def by_id(cls, user_id):
+        """The user with this id, or None (also for text that is not an id)."""
+        return cls.objects(pk=user_id).first() if is_object_id(user_id) else None
+
+    @classmethod
     def by_session_id(cls, session_id, find=None):
         """The user a Flask-Login id names, if its session token still holds.
 
@@ -153,7 +158,7 @@ class User(UserMixin, Document):
         if not isinstance(session_id, str) or ":" not in session_id:
             return None
         user_id, token = session_id.split(":", 1)
-        if not re.fullmatch(r"[0-9a-f]{24}", user_id):
+        if not is_object_id(user_id):
             return None
         user = find(user_id) if find else cls.objects(pk=user_id).first()
         if user is None or not secrets.compare_digest(user.session_token, token):

@@ -1,6 +1,4 @@
 """Profiles and profile settings."""
-import re
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
@@ -18,7 +16,7 @@ OWN_UNPUBLISHED_SHOWN = 20
 
 
 def _user_or_404(user_id):
-    user = User.objects(pk=user_id).first() if re.fullmatch(r"[0-9a-f]{24}", user_id) else None
+    user = User.by_id(user_id)
     if user is None:
         abort(404, description="There is no such user.")
     return user
