@@ -38,3 +38,28 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def when_ready(server):
+    """On a MongoDB server, one process finishes the transfers a crash cut short,
+    before any worker serves (every worker doing it at once would race)."""
+    if os.environ.get("MONGODB_URI"):
+        _recover_transfers()
+
+
+def post_worker_init(worker):
+    """On the embedded store, its one worker opens it now, so a second server on the
+    same store stops at once, and finishes the transfers a crash cut short."""
+    if not os.environ.get("MONGODB_URI"):
+        from blog.services.points import recover_at_start
+        recover_at_start(worker.wsgi)
+
+
+def _recover_transfers():
+    from blog import create_app, disconnect_db
+    from blog.services.points import recover_at_start
+    app = create_app()
+    try:
+        recover_at_start(app)
+    finally:
+        disconnect_db(app)

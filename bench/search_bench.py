@@ -23,7 +23,7 @@ from bson import ObjectId, json_util
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from blog import create_app  # noqa: E402
-from blog.db import disconnect_db  # noqa: E402
+from blog import disconnect_db  # noqa: E402
 from blog.models import Post, User  # noqa: E402
 from blog.models.post import slugify  # noqa: E402
 

@@ -2,33 +2,31 @@
 import logging
 import os
 
-from flask import Flask, g
+from flask import Flask
 
-from blog import audit, db, invalidation, page_cache
-from blog.activity_cli import activity_cli
+from blog import models
 from blog.admin.routes import bp as admin_bp
 from blog.api.admin import bp as admin_api_bp
 from blog.api.routes import bp as api_bp
 from blog.auth.routes import bp as auth_bp
-from blog.caching import init_cache
-from blog.cli import register_commands
+from blog.cache import invalidation, pages
+from blog.cache.values import init_cache
+from blog.commands import COMMANDS
+from blog.commands.base import CommandGroup
 from blog.config import load_config
 from blog.errors import register_error_handlers
 from blog.extensions import csrf, limiter, login_manager
-from blog.health import bp as health_bp
-from blog.instrumentation import server_timing
-from blog.points_cli import points_cli
+from blog.health.routes import bp as health_bp
 from blog.posts.routes import bp as posts_bp
-from blog.search.cli import search_cli
 from blog.search.routes import bp as search_bp
-from blog.security import add_security_headers, trust_proxies
-from blog.services import stats
-from blog.services.points import recover_at_start
-from blog.templating import register_template_helpers
+from blog.services import audit, sessions
+from blog.store import connection
 from blog.users.routes import bp as users_bp
+from blog.web import timing
+from blog.web.security import add_security_headers, trust_proxies
+from blog.web.templating import register_template_helpers
 
 BLUEPRINTS = (auth_bp, posts_bp, search_bp, users_bp, admin_bp, api_bp, admin_api_bp, health_bp)
-COMMAND_GROUPS = (search_cli, points_cli, activity_cli)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,39 +39,39 @@ def create_app(test_config=None):
     load_config(app, test_config)
     _configure_logging(app)
 
-    db.connect_db(app)
+    mode = connection.connect(app.config, on_open=models.ensure_indexes)
+    app.extensions["database_mode"] = mode
     init_cache(app)
     # Before the other extensions: its after_request hook must run last, to store whole pages.
-    page_cache.init_app(app)
+    pages.init_app(app)
     login_manager.init_app(app)
+    login_manager.user_loader(sessions.load_user)
     csrf.init_app(app)
     limiter.init_app(app)
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    register_commands(app)
-    for command in COMMAND_GROUPS:
+    # Commands added later with ``app.cli.command`` run as ours do, audited as "cli".
+    app.cli = CommandGroup(app.name)
+    for command in COMMANDS:
         app.cli.add_command(command)
     register_error_handlers(app)
     register_template_helpers(app)
 
-    # Signals keep the audit history, the statistics and the cache current.
+    # The audit history and the cache follow every save and delete.
     audit.connect_signals()
-    stats.connect_signals()
     invalidation.connect_signals()
-    recover_at_start(app)
 
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)
-    app.before_request(_start_request)
     app.after_request(add_security_headers)
-    app.after_request(server_timing)
+    timing.init_app(app)
     return app
 
 
-def _start_request():
-    g.db_operations = 0
-    g.db_millis = 0.0
+def disconnect_db(app):
+    """Close the app's database connection (the embedded store writes its file and lets go)."""
+    connection.disconnect()
 
 
 def _configure_logging(app):

@@ -1,4 +1,4 @@
-"""Error pages for people and JSON errors for the API (DESIGN §6)."""
+"""Error pages for people and JSON errors for the API."""
 import logging
 
 from flask import jsonify, render_template, request
@@ -6,8 +6,10 @@ from mongoengine import DoesNotExist, NotUniqueError, ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from blog.forms import field_messages
 from blog.models.querysets import PageNotFound
+from blog.store.embedded_file import EmbeddedStoreBusy
+from blog.models.base import field_messages
+from blog.web.forms import wants_json
 
 log = logging.getLogger("blog.errors")
 
@@ -29,10 +31,6 @@ CODES = {
     500: "internal_error", 503: "unavailable",
 }
 RETRY_AFTER_SECONDS = 5
-
-
-def wants_json():
-    return request.path.startswith("/api/") or request.path == "/healthz"
 
 
 def error_response(status, message, headers=None):
@@ -77,6 +75,7 @@ def register_error_handlers(app):
     @app.errorhandler(ServerSelectionTimeoutError)
     @app.errorhandler(ConnectionFailure)
     @app.errorhandler(AutoReconnect)
+    @app.errorhandler(EmbeddedStoreBusy)
     def database_down(error):
         log.error("database unreachable: %s", error)
         return error_response(503, ServiceUnavailable.description if wants_json() else

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from blog import create_app
-from blog.db import disconnect_db
+from blog import disconnect_db
 from blog.models import Post, User
 from redis_server import RedisServer
 

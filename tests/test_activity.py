@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from blog import audit
+from blog.services import audit
 from blog.models import AuditLog
 from blog.models.user import utcnow
 from blog.services import activity
@@ -116,7 +116,7 @@ def test_a_replica_set_feeds_the_watch_from_a_change_stream(app, monkeypatch):
         ])
         collection = Watchable(AuditLog._get_collection(), stream)
         monkeypatch.setattr(AuditLog, "_get_collection", lambda: collection)
-        monkeypatch.setattr("blog.db.supports_change_streams", lambda: True)
+        monkeypatch.setattr("blog.store.connection.supports_change_streams", lambda: True)
         assert labels(activity.changes(backlog=1)) == ["in the backlog", "streamed"]
         assert collection.pipelines == [[{"$match": {"operationType": "insert"}}]]
         assert stream.closed

@@ -2,7 +2,7 @@
 import pytest
 
 from blog import create_app
-from blog.db import disconnect_db
+from blog import disconnect_db
 from conftest import make_config
 
 VISITORS = ("anonymous", "user", "moderator", "admin")

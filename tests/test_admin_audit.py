@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from bson import ObjectId
 
-from blog import audit
+from blog.services import audit
 from blog.models import AuditLog
 
 START = datetime(2025, 1, 1, 12, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from blog import audit
+from blog.services import audit
 from blog.admin import charts
 from blog.models import Post, User
 from blog.services.stats import compute_stats

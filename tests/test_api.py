@@ -1,11 +1,11 @@
-"""Every JSON endpoint of DESIGN §5: its success shape and each of its error shapes."""
+"""Every JSON endpoint: its success shape and each of its error shapes."""
 import re
 
 import pytest
 from mongoengine import NotUniqueError
 
 from blog import create_app
-from blog.db import disconnect_db
+from blog import disconnect_db
 from conftest import PASSWORD, make_config
 
 POST_FIELDS = {"id", "slug", "title", "excerpt", "tags", "status", "author", "createdAt",

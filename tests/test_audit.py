@@ -4,7 +4,7 @@ import json
 import click
 import pytest
 
-from blog import audit
+from blog.services import audit
 from blog.models import AuditLog, Post, User
 from blog.models.audit import AppendOnlyError
 from conftest import PASSWORD

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from blog import create_app
-from blog.db import disconnect_db
+from blog import disconnect_db
 from blog.extensions import cache
 from blog.models import Post, User
 from conftest import PASSWORD, make_config

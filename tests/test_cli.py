@@ -36,7 +36,7 @@ def test_create_admin_explains_bad_input(runner, app):
 def snapshot(app):
     with app.app_context():
         return [(p.title, p.status, p.tags, p.author.email, p.created_at)
-                for p in Post.objects.order_by("slug")]
+                for p in Post.objects.order_by("created_at", "title")]
 
 
 def test_seed_demo_is_realistic_and_repeatable(runner, app):

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from blog import create_app
-from blog.db import disconnect_db
+from blog import disconnect_db
 from blog.models import Post, User
+from blog.store import connection
 from conftest import PASSWORD, make_config
 
 
@@ -91,8 +92,11 @@ def test_writes_reach_the_file_within_a_second(store_path):
 OPEN_STORE = """
 import sys
 from blog import create_app
+from blog.store import connection
 try:
-    create_app({"TESTING": True, "SECRET_KEY": "x", "EMBEDDED_DB_PATH": sys.argv[1]})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "EMBEDDED_DB_PATH": sys.argv[1]})
+    with app.app_context():
+        connection.ping()
 except Exception as error:
     print(error)
     sys.exit(3)
@@ -102,6 +106,8 @@ except Exception as error:
 def test_a_second_process_is_refused_at_once(store_path, monkeypatch):
     monkeypatch.delenv("MONGODB_URI", raising=False)
     app = embedded_app(store_path)
+    with app.app_context():
+        connection.ping()  # the store opens on first use
     try:
         started = time.monotonic()
         result = subprocess.run([sys.executable, "-c", OPEN_STORE, store_path],
@@ -166,6 +172,8 @@ class TestSlowQueries:
 def test_the_mode_is_logged_at_start(store_path, caplog):
     with caplog.at_level(logging.INFO, logger="blog.db"):
         app = embedded_app(store_path)
+        with app.app_context():
+            connection.ping()  # the store opens on first use
     disconnect_db(app)
     assert any("embedded store in" in record.message and store_path in record.message
                for record in caplog.records)
@@ -237,7 +245,7 @@ def test_the_debug_reloader_keeps_the_store_in_its_child(tmp_path):
 def test_a_server_connection_is_monitored_with_short_timeouts():
     from mongoengine.connection import get_connection
 
-    from blog.instrumentation import CommandLogger, PoolStateLogger, ServerStateLogger
+    from blog.store.monitoring import CommandLogger, PoolStateLogger, ServerStateLogger
     app = create_app(make_config(MONGODB_URI="mongodb://127.0.0.1:9/blog",
                                  MONGODB_TIMEOUT_MS=300))
     try:

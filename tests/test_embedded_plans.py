@@ -6,8 +6,8 @@ import mongomock
 import pytest
 from bson import ObjectId
 
-from blog.embedded import EmbeddedClient, EmbeddedCollection, EmbeddedCursor
-from blog.embedded_plans import fields_read, selected_ids
+from blog.store.embedded import EmbeddedClient, EmbeddedCollection, EmbeddedCursor
+from blog.store.plans import fields_read, selected_ids
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 IDS = [ObjectId() for _ in range(30)]

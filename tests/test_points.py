@@ -8,7 +8,7 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from blog import create_app
-from blog.db import disconnect_db
+from blog import disconnect_db
 from blog.models import AuditLog, Transfer, User
 from blog.models.user import STARTING_POINTS
 from blog.services import points
@@ -256,6 +256,7 @@ def test_a_restart_finishes_what_a_crash_left(tmp_path, monkeypatch):
         monkeypatch.undo()
     disconnect_db(first)
     second = create_app(config)
+    points.recover_at_start(second)  # as gunicorn.conf.py and `make run` do at start
     assert (balance(second, ann), balance(second, bob)) == (70, 130)
     assert_ledger_holds(second)
     disconnect_db(second)

@@ -31,14 +31,22 @@ def test_writing_a_post_publishes_it(client, writer, app):
 
 
 def test_slugs_are_unique_and_permanent(client, writer):
-    for _ in range(3):
-        new_post(client, title="Same title")
-    assert client.get("/posts/same-title").status_code == 200
-    assert client.get("/posts/same-title-2").status_code == 200
-    assert client.get("/posts/same-title-3").status_code == 200
+    slugs = [new_post(client, title="Same title").location.rsplit("/", 1)[-1]
+             for _ in range(3)]
+    assert slugs[0] == "same-title" and len(set(slugs)) == 3
+    assert all(re.fullmatch(r"same-title-[a-z0-9]{4}", slug) for slug in slugs[1:])
+    for slug in slugs:
+        assert client.get(f"/posts/{slug}").status_code == 200
     client.post("/posts/same-title/edit", data={"title": "A new title", "content": "x",
                                                 "tags": "", "status": "published"})
     assert b"A new title" in client.get("/posts/same-title").data
+
+
+def test_a_slug_tells_nothing_about_someone_elses_draft(client, writer, make_user, make_post):
+    make_post(make_user(), title="Secret plans", status="draft")
+    slug = new_post(client, title="Secret plans").location.rsplit("/", 1)[-1]
+    # Not "-2", which would say that a post of that title exists and is hidden.
+    assert re.fullmatch(r"secret-plans-[a-z0-9]{4}", slug) and not slug.endswith("-2")
 
 
 def test_published_at_is_set_on_first_publication_only(client, writer, app):

@@ -2,7 +2,7 @@
 import pytest
 from markupsafe import Markup
 
-from blog.search.analysis import index_fields, key_stems, words
+from blog.text.analysis import index_fields, key_stems, words
 from blog.search.query import parse_query
 from blog.search.snippets import snippet
 

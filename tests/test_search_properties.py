@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog.embedded import EmbeddedCollection
+from blog.store.embedded import EmbeddedCollection
 from search_corpus import PUBLISHED, load_corpus
 
 RESULT = re.compile(r'<h2 class="card-title"><a href="/posts/([^"]+)">')

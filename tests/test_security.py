@@ -4,7 +4,7 @@ import re
 import pytest
 
 from blog import create_app
-from blog.db import disconnect_db
+from blog import disconnect_db
 from conftest import make_config
 
 

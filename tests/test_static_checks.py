@@ -16,7 +16,7 @@ EXPLAINED_NOSEC = re.compile(r"#\s*nosec\s+B\d{3}(\s*,\s*B\d{3})*\s*:\s*\S.{15,}
 
 # Template expressions allowed to skip escaping, and why each is safe.
 SAFE_IN_TEMPLATES = {
-    # Post.clean() renders the Markdown and sanitises it with nh3 (blog.rendering).
+    # Post.clean() renders the Markdown and sanitises it with nh3 (blog.text.markdown).
     ("posts/show.html", "post.html"),
     # The editor's preview: the same render_markdown(), never saved.
     ("posts/edit.html", "preview"),

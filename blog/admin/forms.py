@@ -1,7 +1,7 @@
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from blog.forms import PageForm
+from blog.web.forms import PageForm
 from blog.models.user import ROLES
 from blog.services.points import MAX_GRANT
 

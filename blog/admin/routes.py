@@ -1,22 +1,19 @@
 """The admin pages: statistics dashboard, users and roles, audit history."""
-from flask import (
-    Blueprint, abort, flash, redirect, render_template, request, url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blog.admin import charts
-from blog.admin.filters import AuditFilters, BadFilter
 from blog.admin.forms import GrantForm, RoleForm
-from blog.api.admin import audit_item
+from blog.api.items import audit_item
 from blog.api.responses import ok
-from blog.extensions import login_manager
-from blog.forms import page_arg
-from blog.models import AuditLog, User
-from blog.models.audit import ACTIONS, COLLECTIONS
+from blog.models import AuditLog, audited_collections
+from blog.models.audit import ACTIONS
 from blog.models.user import ROLES
-from blog.security import safe_next_url
 from blog.services import accounts, points
+from blog.services.history import AuditFilters, BadFilter
 from blog.services.stats import dashboard_stats
+from blog.web.forms import page_arg, user_or_404
+from blog.web.security import require_admin, safe_next_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,15 +21,7 @@ PER_PAGE = 25
 ACTIVITY_SIZE = 15
 ACTIVITY_REFRESH_SECONDS = 5
 
-
-@bp.before_request
-def require_admin():
-    """Every admin page: log in first, and be an admin now (the role is read per request)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403, description="Only admins can see the admin pages.")
-    return None
+bp.before_request(require_admin)
 
 
 @bp.route("/")
@@ -89,16 +78,9 @@ def users():
                            max_grant=points.MAX_GRANT)
 
 
-def _user_or_404(user_id):
-    user = User.by_id(user_id)
-    if user is None:
-        abort(404, description="There is no such user.")
-    return user
-
-
 @bp.route("/users/<user_id>/role", methods=["POST"])
 def change_role(user_id):
-    user = _user_or_404(user_id)
+    user = user_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400, description=f"Choose a role: {', '.join(ROLES)}.")
@@ -121,7 +103,7 @@ def change_role(user_id):
 @bp.route("/users/<user_id>/points", methods=["POST"])
 def grant_points(user_id):
     """Give a user new points, from no one's balance."""
-    user = _user_or_404(user_id)
+    user = user_or_404(user_id)
     form = GrantForm()
     if not form.validate_on_submit():
         abort(400, description=f"Grant from 1 to {points.MAX_GRANT} points.")
@@ -141,4 +123,4 @@ def audit():
         abort(400, description=str(error))
     page = filters.query().paginate(page_arg(), PER_PAGE)
     return render_template("admin/audit.html", page=page, filters=filters, actions=ACTIONS,
-                           collections=COLLECTIONS)
+                           collections=audited_collections())

@@ -1,12 +1,16 @@
 """The JSON API: read-only, with the seed's response shape."""
+from bson import ObjectId
 from flask import Blueprint, abort
 
-from blog.api.responses import ok, paging, post_item, str_arg
+from blog.api.items import post_item
+from blog.api.responses import ok, paging
 from blog.extensions import api_limit
 from blog.models import Post
-from blog.models.querysets import Page, PageNotFound, is_object_id
+from blog.models.post import MAX_TAG_LENGTH
+from blog.models.querysets import Page, PageNotFound
 from blog.search.query import MAX_QUERY_LENGTH, parse_query
 from blog.search.ranking import search_posts
+from blog.web.forms import str_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 api_limit(bp)
@@ -17,9 +21,9 @@ def posts():
     """Published posts, newest first; with ``q``, the posts matching it, best first."""
     page_number, limit = paging()
     text = str_arg("q", MAX_QUERY_LENGTH)
-    tag = str_arg("tag", 30).lower()
+    tag = str_arg("tag", MAX_TAG_LENGTH).lower()
     author = str_arg("author", 24)
-    if author and not is_object_id(author):
+    if author and not ObjectId.is_valid(author):
         abort(400, description="“author” must be a user id.")
     if text:
         page = _search(text, tag, author, page_number, limit)
@@ -47,8 +51,8 @@ def _search(text, tag, author, page_number, limit):
 
 @bp.route("/posts/<slug>")
 def post(slug):
-    found = Post.published()(slug=slug).first() if len(slug) <= 100 else None
-    if found is None:
+    found = Post.by_slug(slug)
+    if found is None or not found.is_published:
         abort(404, description="There is no published post with that slug.")
     item = post_item(found)
     item["content"] = found.content

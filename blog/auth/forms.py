@@ -1,7 +1,7 @@
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
-from blog.forms import PageForm
+from blog.web.forms import PageForm
 from blog.models.user import MAX_PASSWORD_BYTES, password_problem
 
 

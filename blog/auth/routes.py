@@ -2,42 +2,19 @@
 import re
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from mongoengine import NotUniqueError, ValidationError
 
-from blog import audit
 from blog.auth.forms import LoginForm, RegisterForm
-from blog.caching import cached
-from blog.extensions import limiter, login_manager
-from blog.forms import apply_model_errors
-from blog.invalidation import user_group
+from blog.extensions import limiter
 from blog.models import User
 from blog.models.user import check_password_hash, normalise_email
-from blog.security import safe_next_url
+from blog.services import audit
+from blog.services.sessions import fresh_user, start_session
+from blog.web.forms import apply_model_errors
+from blog.web.security import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-@login_manager.user_loader
-def load_user(session_id):
-    return User.by_session_id(session_id, find=_cached_user)
-
-
-def _cached_user(user_id):
-    """The user behind a logged-in request, cached until the user is saved or deleted.
-
-    The password hash stays out of the cache, so the user returned cannot be
-    saved: code that changes the current user saves a copy from ``fresh_user()``.
-    """
-    fields = cached(f"user:{user_id}",
-                    lambda: User.objects(pk=user_id).exclude("password_hash").as_pymongo().first(),
-                    group=user_group(user_id))
-    return User._from_son(fields) if fields else None
-
-
-def fresh_user():
-    """The current user read from the database, to change and save."""
-    return User.objects.get(pk=current_user.pk)
 
 
 def _login_account_key():
@@ -62,12 +39,6 @@ def _home():
     return url_for("posts.index")
 
 
-def _start_session(user, remember=False):
-    """A fresh session for ``user``: nothing from before the login is kept."""
-    session.clear()
-    login_user(user, remember=remember)
-
-
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -83,7 +54,7 @@ def register():
         except ValidationError as error:
             apply_model_errors(form, error)
         else:
-            _start_session(user)
+            start_session(user)
             flash(f"Welcome, {user.name}! Your account is ready.", "success")
             return redirect(_home())
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
@@ -101,7 +72,7 @@ def login():
         password_ok = check_password_hash(user.password_hash if user else None,
                                           form.password.data)
         if user is not None and password_ok:
-            _start_session(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             audit.record("login", user)
             flash(f"Welcome back, {user.name}.", "success")
             return redirect(next_url or _home())

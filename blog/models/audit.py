@@ -1,13 +1,11 @@
 """The audit history: one entry per change, login or transfer, never edited."""
-from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
+from mongoengine import DateTimeField, DictField, ObjectIdField, StringField
 
+from blog.models.base import STATISTICS, BlogDocument, utcnow
 from blog.models.querysets import BlogQuerySet
-from blog.models.user import utcnow
 
 ACTIONS = ("create", "update", "delete", "login", "login_failed", "logout", "role_change",
            "transfer")
-# Collections with a history page link; ``record`` accepts any collection name.
-COLLECTIONS = ("user", "post")
 # Actors that are not a user: the command line, the app itself, a visitor not logged in.
 CLI, SYSTEM, ANONYMOUS = "cli", "system", "anonymous"
 
@@ -25,7 +23,7 @@ class AuditQuerySet(BlogQuerySet):
     update = update_one = upsert_one = modify = delete = _refuse
 
 
-class AuditLog(Document):
+class AuditLog(BlogDocument):
     at = DateTimeField(required=True, default=utcnow)
     # The actor's id, and their email as it was then, or CLI / SYSTEM / ANONYMOUS.
     actor_id = ObjectIdField(null=True)
@@ -49,11 +47,13 @@ class AuditLog(Document):
         ],
         "ordering": ["-at", "-id"],
         "queryset_class": AuditQuerySet,
-        "auto_create_index": False,
     }
 
     def __str__(self):
         return f"{self.actor} {self.action} {self.collection} {self.label}"
+
+    def stale_groups(self, created=False):
+        return (STATISTICS,)
 
     def save(self, *args, **kwargs):
         if not self._created:

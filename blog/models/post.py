@@ -1,17 +1,17 @@
 """Posts: Markdown content, tags, a publishing status and a permanent slug."""
-import random
 import re
+import secrets
+import string
 import unicodedata
 
 from mongoengine import (
-    DateTimeField, Document, ListField, NotUniqueError, ReferenceField, StringField,
-    ValidationError,
+    DateTimeField, ListField, NotUniqueError, ReferenceField, StringField, ValidationError,
 )
 
-from blog.models.querysets import BlogQuerySet
-from blog.models.user import User, utcnow
-from blog.rendering import excerpt, plain_text, render_markdown
-from blog.search.analysis import index_fields
+from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, utcnow
+from blog.models.user import User
+from blog.text.analysis import index_fields
+from blog.text.markdown import excerpt, plain_text, render_markdown
 
 STATUSES = ("draft", "published", "archived")
 MAX_TITLE = 200
@@ -19,7 +19,12 @@ MAX_CONTENT = 100_000
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 30
 MAX_SLUG = 80
+SLUG_SUFFIX_LENGTH = 4
+# The longest slug: a title's, then "-" and a suffix when the title's was taken
+# (and room for the longer numbers earlier versions added).
+MAX_SLUG_WITH_SUFFIX = MAX_SLUG + 8
 SLUG_ATTEMPTS = 20
+SLUG_ALPHABET = string.ascii_lowercase + string.digits
 TAG = re.compile(r"^\w[\w .+#-]*$")
 
 
@@ -60,17 +65,15 @@ def normalise_tags(tags):
     return result
 
 
-class Post(Document):
+class Post(TimestampedDocument):
     title = StringField(required=True, max_length=MAX_TITLE)
-    slug = StringField(max_length=MAX_SLUG + 8, unique=True)
+    slug = StringField(max_length=MAX_SLUG_WITH_SUFFIX, unique=True)
     content = StringField(default="", max_length=MAX_CONTENT)
     html = StringField(default="")
     excerpt = StringField(default="")
     tags = ListField(StringField(max_length=MAX_TAG_LENGTH))
     status = StringField(choices=STATUSES, default="draft")
     author = ReferenceField(User, required=True)
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField()
     published_at = DateTimeField(null=True)
     # Filled by clean() from the title, tags and text (blog.search.analysis).
     search_terms = ListField(StringField())
@@ -82,15 +85,21 @@ class Post(Document):
         "collection": "post",
         "indexes": ["tags", ("status", "-published_at"), "author", "-created_at", "search_terms"],
         "ordering": ["-published_at", "-created_at"],
-        "queryset_class": BlogQuerySet,
-        "auto_create_index": False,
     }
+
+    audited = True
 
     LIST_FIELDS = ("id", "title", "slug", "excerpt", "tags", "status", "author", "created_at",
                    "updated_at", "published_at")
 
     def __str__(self):
         return self.title
+
+    def audit_label(self):
+        return self.title or str(self.pk or "")
+
+    def stale_groups(self, created=False):
+        return (PAGES, TAG_COUNTS, STATISTICS)
 
     @property
     def is_published(self):
@@ -122,8 +131,7 @@ class Post(Document):
         now = utcnow()
         if self.status == "published" and self.published_at is None:
             self.published_at = now
-        if self.pk is not None or self.updated_at is None:
-            self.updated_at = now
+        self.stamp(now)
 
     def search_fields(self):
         """The search fields as the analyser makes them from this post now.
@@ -135,33 +143,19 @@ class Post(Document):
         return index_fields(self.title, self.tags, plain_text(html))
 
     def save(self, *args, **kwargs):
-        """Save, moving a new post's slug to ``-2``, ``-3`` … while it is taken.
+        """Save; a new post whose slug is taken gets a random suffix (``notes-k3x9``).
 
-        Posts with one title saved at the same moment all find the same number
-        free, and all but one lose the race for it. Each retry picks among as
-        many free numbers as it has lost races, so that they spread out rather
-        than collide again, round after round, until one runs out of tries.
+        The suffix is random rather than ``-2``, ``-3`` …, which would tell
+        whether someone else's hidden draft has the same title.
         """
-        for lost in range(1, SLUG_ATTEMPTS + 1):
+        for _ in range(SLUG_ATTEMPTS):
             try:
                 return super().save(*args, **kwargs)
             except NotUniqueError as error:
                 if "slug" not in str(error) or not self._created:
                     raise
-                self.slug = self._free_slug(choices=lost)
+                self.slug = f"{slugify(self.title)}-{_random_suffix()}"
         raise NotUniqueError(f"no free slug for {self.title!r}")
-
-    def _free_slug(self, choices):
-        """One of the first ``choices`` free slugs ``base-2``, ``base-3`` …, at random."""
-        base = slugify(self.title)
-        taken = set(Post.objects(slug__startswith=base).scalar("slug"))
-        free = []
-        number = 2
-        while len(free) < choices:
-            if f"{base}-{number}" not in taken:
-                free.append(f"{base}-{number}")
-            number += 1
-        return random.choice(free)  # nosec B311: spreads out retries; nothing secret
 
     def can_edit(self, user):
         return user.is_authenticated and (user.is_moderator or self._author_id() == user.pk)
@@ -177,6 +171,13 @@ class Post(Document):
     def _author_id(self):
         value = self._data.get("author")
         return getattr(value, "pk", None) or getattr(value, "id", None)
+
+    @classmethod
+    def by_slug(cls, slug):
+        """The post at this address, or None (also for text too long to be a slug)."""
+        if not isinstance(slug, str) or len(slug) > MAX_SLUG_WITH_SUFFIX:
+            return None
+        return cls.objects(slug=slug).first()
 
     @classmethod
     def published(cls):
@@ -199,3 +200,7 @@ class Post(Document):
     def listing(cls):
         """Published posts with only the fields a list shows."""
         return cls.published().only(*cls.LIST_FIELDS)
+
+
+def _random_suffix():
+    return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_SUFFIX_LENGTH))

@@ -1,17 +1,10 @@
 """The one pagination helper every list, page and API uses."""
 import math
-import re
 from dataclasses import dataclass
 
 from mongoengine import QuerySet
 
 MAX_PAGE = 100_000
-OBJECT_ID = re.compile(r"[0-9a-f]{24}")
-
-
-def is_object_id(text):
-    """Whether ``text`` is an ObjectId's hex form (so it can go into a query as one)."""
-    return isinstance(text, str) and OBJECT_ID.fullmatch(text) is not None
 
 
 class PageNotFound(LookupError):

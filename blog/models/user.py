@@ -1,18 +1,18 @@
 """Users: accounts, roles, profiles and kudos points."""
 import re
 import secrets
-from datetime import datetime, timezone
 
 import bcrypt
+from bson import ObjectId
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from mongoengine import (
-    DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
-    ObjectIdField, StringField, ValidationError,
+    EmbeddedDocument, EmbeddedDocumentField, IntField, ListField, ObjectIdField, StringField,
+    ValidationError,
 )
 
-from blog.models.querysets import BlogQuerySet, is_object_id
+from blog.models.base import PAGES, STATISTICS, TimestampedDocument, user_group, utcnow
 
 ROLES = ("user", "moderator", "admin")
 STARTING_POINTS = 100
@@ -20,10 +20,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72
 DEFAULT_BCRYPT_ROUNDS = 12
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 def password_problem(password):
@@ -70,7 +66,7 @@ class Profile(EmbeddedDocument):
                                                      "http:// or https://."})
 
 
-class User(UserMixin, Document):
+class User(UserMixin, TimestampedDocument):
     email = StringField(required=True, max_length=254, unique=True)
     name = StringField(required=True, max_length=80)
     password_hash = StringField(required=True)
@@ -80,19 +76,27 @@ class User(UserMixin, Document):
     # Transfers that have moved this user's points but are not finished (blog.services.points).
     pending_transfers = ListField(ObjectIdField())
     session_token = StringField(required=True, default=lambda: secrets.token_urlsafe(16))
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField()
 
     meta = {
         "collection": "user",
         "indexes": ["role", "-created_at"],
         "ordering": ["-created_at"],
-        "queryset_class": BlogQuerySet,
-        "auto_create_index": False,
     }
+
+    audited = True
 
     def __str__(self):
         return self.email
+
+    def audit_label(self):
+        return self.email or ""
+
+    def stale_groups(self, created=False):
+        if created:
+            # A new user is on no page yet, and has no cached lookup.
+            return (STATISTICS,)
+        # Names show in bylines on every kind of cached page.
+        return (user_group(self.pk), PAGES, STATISTICS)
 
     def clean(self):
         errors = {}
@@ -108,8 +112,7 @@ class User(UserMixin, Document):
                 errors["name"] = "Give a name to show on your posts."
         if errors:
             raise ValidationError("Invalid user", errors=errors)
-        if self.pk is not None or self.updated_at is None:
-            self.updated_at = utcnow()
+        self.stamp(utcnow())
 
     def set_password(self, password):
         problem = password_problem(password)
@@ -146,7 +149,7 @@ class User(UserMixin, Document):
     @classmethod
     def by_id(cls, user_id):
         """The user with this id, or None (also for text that is not an id)."""
-        return cls.objects(pk=user_id).first() if is_object_id(user_id) else None
+        return cls.objects(pk=user_id).first() if ObjectId.is_valid(user_id) else None
 
     @classmethod
     def by_session_id(cls, session_id, find=None):
@@ -158,7 +161,7 @@ class User(UserMixin, Document):
         if not isinstance(session_id, str) or ":" not in session_id:
             return None
         user_id, token = session_id.split(":", 1)
-        if not is_object_id(user_id):
+        if not ObjectId.is_valid(user_id):
             return None
         user = find(user_id) if find else cls.objects(pk=user_id).first()
         if user is None or not secrets.compare_digest(user.session_token, token):

@@ -2,7 +2,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from blog.forms import PageForm
+from blog.web.forms import PageForm
 from blog.models.post import MAX_CONTENT, MAX_TITLE, STATUSES
 
 

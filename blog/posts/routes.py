@@ -3,15 +3,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
-from blog.caching import cached
-from blog.forms import apply_model_errors, page_arg
-from blog.invalidation import TAG_COUNTS
+from blog.cache.pages import cached_page
+from blog.cache.values import cached
 from blog.models import Post
+from blog.models.base import TAG_COUNTS
 from blog.models.post import split_tags
 from blog.models.querysets import load_references
-from blog.page_cache import cached_page
 from blog.posts.forms import PostForm
-from blog.rendering import render_markdown
+from blog.text.markdown import render_markdown
+from blog.web.forms import apply_model_errors, page_arg
 
 bp = Blueprint("posts", __name__)
 
@@ -24,7 +24,7 @@ def _per_page():
 
 
 def _post_or_404(slug):
-    post = Post.objects(slug=slug).first() if len(slug) <= 100 else None
+    post = Post.by_slug(slug)
     if post is None or not post.can_view(current_user):
         abort(404, description="There is no post at this address.")
     return post

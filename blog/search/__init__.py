@@ -1,6 +1,7 @@
-"""Full-text search over published posts (DESIGN §6).
+"""Full-text search over published posts.
 
-``analysis`` turns text into stems, ``query`` reads what a reader typed,
-``ranking`` finds and orders the posts, ``snippets`` shows where they matched;
-``routes`` is the search page and ``cli`` rebuilds the stored terms.
+``query`` reads what a reader typed, ``ranking`` finds and orders the posts,
+``snippets`` shows where they matched, and ``routes`` is the search page.
+The analyser that turns text into stems is blog.text.analysis, which the
+posts use to store their terms.
 """

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from blog.models.post import normalise_tag
-from blog.search.analysis import stems
+from blog.text.analysis import stems
 
 MAX_QUERY_LENGTH = 200
 

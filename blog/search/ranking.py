@@ -10,7 +10,7 @@ the same way.
 """
 from blog.models import Post
 from blog.models.querysets import MAX_PAGE, Page, PageNotFound, load_references
-from blog.search.analysis import phrase_pattern
+from blog.text.analysis import phrase_pattern
 
 RANKING_FIELDS = ("title_terms", "tag_terms", "published_at")
 

@@ -2,12 +2,12 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
 from blog.extensions import limiter
-from blog.forms import page_arg
 from blog.models import Post
-from blog.rendering import plain_text
 from blog.search.query import parse_query
 from blog.search.ranking import search_posts
 from blog.search.snippets import snippet
+from blog.text.markdown import plain_text
+from blog.web.forms import page_arg
 
 bp = Blueprint("search", __name__)
 

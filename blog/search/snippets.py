@@ -5,7 +5,7 @@ Every piece of the post's text is escaped first and only then wrapped in
 """
 from markupsafe import Markup, escape
 
-from blog.search.analysis import WORD, key_stems
+from blog.text.analysis import WORD, key_stems
 
 SNIPPET_WORDS = 30
 # How many words come before the first match, so the reader sees it in context.

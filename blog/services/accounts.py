@@ -1,9 +1,9 @@
 """Managing accounts: finding users, counting their posts, changing roles."""
 from mongoengine.queryset.visitor import Q
 
-from blog import audit
 from blog.models import Post, User
 from blog.models.user import ROLES
+from blog.services import audit
 
 MAX_SEARCH = 100
 

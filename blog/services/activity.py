@@ -10,11 +10,11 @@ moment before another but written after it (two processes, two clocks) is
 still shown once.
 """
 import time
-from datetime import timedelta, timezone
+from datetime import timedelta
 
-from blog import db
 from blog.models import AuditLog
-from blog.models.user import utcnow
+from blog.models.base import aware, utcnow
+from blog.store import connection
 
 SLACK = timedelta(seconds=5)
 
@@ -26,7 +26,7 @@ def changes(backlog=0, interval=1.0, streamed=None, sleep=None):
     (by default, whether the server has them).
     """
     if streamed is None:
-        streamed = db.supports_change_streams()
+        streamed = connection.supports_change_streams()
     if streamed:
         return _streamed(backlog)
     return _polled(backlog, interval, sleep or time.sleep)
@@ -54,24 +54,20 @@ def _polled(backlog, interval, sleep):
     newest = utcnow()
     shown = {}
     for entry in AuditLog.objects(at__gte=newest - SLACK).only("id", "at"):
-        shown[entry.pk] = _aware(entry.at)
+        shown[entry.pk] = aware(entry.at)
     for entry in _latest(backlog):
-        shown[entry.pk] = _aware(entry.at)
+        shown[entry.pk] = aware(entry.at)
         yield entry
     while True:
         fresh = AuditLog.objects(at__gte=newest - SLACK).order_by("at", "id")
         for entry in fresh:
             if entry.pk in shown:
                 continue
-            shown[entry.pk] = _aware(entry.at)
+            shown[entry.pk] = aware(entry.at)
             newest = max(newest, shown[entry.pk])
             yield entry
         shown = {pk: at for pk, at in shown.items() if at >= newest - SLACK}
         sleep(interval)
-
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def describe(entry):

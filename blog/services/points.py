@@ -1,4 +1,4 @@
-"""Kudos points: sending them, granting them, and finishing transfers cut short (DESIGN §6).
+"""Kudos points: sending them, granting them, and finishing transfers cut short.
 
 Every movement is a Transfer, a guarded debit of the sender (only while the
 sender has ``points >= amount``, so no balance goes below zero) and a credit
@@ -27,7 +27,6 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
-import click
 from bson import ObjectId
 from flask import current_app
 from mongoengine.connection import get_db
@@ -36,10 +35,11 @@ from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from blog import audit, caching, db
-from blog.invalidation import user_group
+from blog.cache.values import forget
 from blog.models import AuditLog, Transfer, User
-from blog.models.user import utcnow
+from blog.models.base import user_group, utcnow
+from blog.services import audit
+from blog.store import connection
 
 log = logging.getLogger("blog.points")
 
@@ -100,7 +100,7 @@ def _move(sender_id, recipient_id, amount):
 def _transactions_supported():
     known = current_app.extensions.get("supports_transactions")
     if known is None:
-        known = current_app.extensions["supports_transactions"] = db.supports_transactions()
+        known = current_app.extensions["supports_transactions"] = connection.supports_transactions()
     return known
 
 
@@ -195,7 +195,7 @@ def _refund(transfer):
         _users().update_one({"_id": sender_id, "pending_transfers": transfer.pk},
                             {"$inc": {"points": transfer.amount},
                              "$pull": {"pending_transfers": transfer.pk}})
-        caching.forget(user_group(sender_id))
+        forget(user_group(sender_id))
     _set_state(transfer.pk, "pending", "cancelled")
 
 
@@ -219,7 +219,7 @@ def _finish(transfer, balances=None, recovering=False):
     sender_id, recipient_id = _ids(transfer)
     _users().update_many({"_id": {"$in": [sender_id, recipient_id]}},
                          {"$pull": {"pending_transfers": transfer.pk}})
-    caching.forget(*(user_group(user_id) for user_id in (sender_id, recipient_id) if user_id))
+    forget(*(user_group(user_id) for user_id in (sender_id, recipient_id) if user_id))
     if not (recovering and AuditLog.objects(action="transfer", collection="user",
                                             document_id=recipient_id,
                                             changes__transfer=str(transfer.pk)).first()):
@@ -276,17 +276,14 @@ def _recover(transfer):
 
 
 def recover_at_start(app):
-    """Recover when the app starts to serve; other commands leave it to ``points recover``.
+    """Recover once before the app serves (gunicorn.conf.py calls this, in one process).
 
     The embedded store has one process, so everything unfinished at its start
     was cut short; a server may have other processes in the middle of a
     transfer, so only those older than ``POINTS_RECOVERY_AGE`` are touched.
     """
-    command = click.get_current_context(silent=True)
-    if command is not None and command.info_name != "run":
-        return
     older_than = 0
-    if app.extensions["database_mode"] == db.SERVER:
+    if app.extensions["database_mode"] == connection.SERVER:
         older_than = app.config["POINTS_RECOVERY_AGE"]
     with app.app_context():
         try:

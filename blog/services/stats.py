@@ -8,23 +8,22 @@ nothing happened.
 """
 from datetime import datetime, timezone
 
-from flask import current_app, has_app_context
-from mongoengine import signals
+from flask import current_app
 
-from blog import caching
+from blog.cache.values import cached
 from blog.models import AuditLog, Post, User
+from blog.models.base import STATISTICS
 from blog.models.post import STATUSES
 from blog.models.user import ROLES
 
 MONTHS = 24
 TOP_TAGS = 20
 TOP_AUTHORS = 10
-CACHE_KEY = "admin-stats"
 
 
 def dashboard_stats():
     """Every statistic, from the cache while no user, post or audit entry has been written."""
-    return caching.cached(CACHE_KEY, compute_stats, current_app.config["STATS_CACHE_TIMEOUT"])
+    return cached(STATISTICS, compute_stats, current_app.config["STATS_CACHE_TIMEOUT"])
 
 
 def compute_stats(now=None):
@@ -143,14 +142,3 @@ def totals():
         "auditEntries": AuditLog.objects.count(),
     }
 
-
-def connect_signals():
-    """Forget the cached statistics whenever a user, a post or an audit entry is written."""
-    for document_class in (User, Post, AuditLog):
-        signals.post_save.connect(_forget, sender=document_class)
-        signals.post_delete.connect(_forget, sender=document_class)
-
-
-def _forget(sender, **kwargs):
-    if has_app_context():
-        caching.forget(CACHE_KEY)

@@ -1,7 +1,7 @@
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from blog.forms import PageForm
+from blog.web.forms import PageForm
 from blog.services.points import MAX_KUDOS
 
 

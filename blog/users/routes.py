@@ -1,30 +1,23 @@
 """Profiles and profile settings."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
-from blog.auth.routes import fresh_user
-from blog.forms import apply_model_errors, page_arg
-from blog.models import Post, User
-from blog.security import safe_next_url
+from blog.models import Post
 from blog.services import points
+from blog.services.sessions import fresh_user
 from blog.users.forms import KudosForm, ProfileForm
+from blog.web.forms import apply_model_errors, page_arg, user_or_404
+from blog.web.security import safe_next_url
 
 bp = Blueprint("users", __name__)
 
 OWN_UNPUBLISHED_SHOWN = 20
 
 
-def _user_or_404(user_id):
-    user = User.by_id(user_id)
-    if user is None:
-        abort(404, description="There is no such user.")
-    return user
-
-
 @bp.route("/users/<user_id>")
 def profile(user_id):
-    return _profile_page(_user_or_404(user_id))
+    return _profile_page(user_or_404(user_id))
 
 
 def _profile_page(user, kudos_form=None, status=200):
@@ -44,7 +37,7 @@ def _profile_page(user, kudos_form=None, status=200):
 @login_required
 def kudos(user_id):
     """Send some of your points to another user; on a refusal nothing moves."""
-    recipient = _user_or_404(user_id)
+    recipient = user_or_404(user_id)
     form = KudosForm()
     if not form.validate_on_submit():
         return _profile_page(recipient, form, 400)

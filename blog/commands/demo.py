@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 import bcrypt
 
 from blog.models import Post, User
-from blog.models.post import slugify
 from blog.models.user import DEFAULT_BCRYPT_ROUNDS
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -97,7 +96,6 @@ class DemoContent:
         self.random = random.Random(seed)
         self.today = _utc_day_start()
         self._demo_hash = None
-        self._slug_numbers = None
 
     def _password_hash(self):
         """One hash shared by the demo users: hashing each at cost 12 would take minutes."""
@@ -105,21 +103,6 @@ class DemoContent:
             self._demo_hash = bcrypt.hashpw(DEMO_USER_PASSWORD.encode(),
                                             bcrypt.gensalt(DEFAULT_BCRYPT_ROUNDS)).decode()
         return self._demo_hash
-
-    def _unique_slug(self, title):
-        """The slug the post would get, worked out here to spare a query per collision."""
-        if self._slug_numbers is None:
-            self._slug_numbers = {slug: 1 for slug in Post.objects.scalar("slug")}
-        base = slugify(title)
-        slug, number = base, self._slug_numbers.get(base, 0) + 1
-        if number > 1:
-            slug = f"{base}-{number}"
-            while slug in self._slug_numbers:
-                number += 1
-                slug = f"{base}-{number}"
-        self._slug_numbers[base] = number
-        self._slug_numbers.setdefault(slug, 1)
-        return slug
 
     def _past(self, days=SPREAD_DAYS):
         return self.today - timedelta(days=self.random.uniform(0, days))
@@ -161,8 +144,7 @@ class DemoContent:
             created_at = self._past()
             post = Post(title=title, content=self._body(subject, other), tags=tags,
                         status=status, author=rng.choices(authors, weights=weights)[0],
-                        created_at=created_at, updated_at=created_at,
-                        slug=self._unique_slug(title))
+                        created_at=created_at, updated_at=created_at)
             if status != "draft":
                 post.published_at = created_at + timedelta(hours=rng.uniform(0, 48))
             post.save()

@@ -1,10 +1,10 @@
 """``flask points recover``: finish or cancel transfers that a crash cut short."""
 import click
-from flask.cli import AppGroup
 
+from blog.commands.base import CommandGroup
 from blog.services import points
 
-points_cli = AppGroup("points", help="Kudos points.")
+points_cli = CommandGroup("points", help="Kudos points.")
 
 
 @points_cli.command("recover")

@@ -1,11 +1,11 @@
 """``flask activity watch``: print each change as it happens."""
 import click
-from flask.cli import AppGroup
 
-from blog import db
+from blog.commands.base import CommandGroup
 from blog.services import activity
+from blog.store import connection
 
-activity_cli = AppGroup("activity", help="The feed of changes.")
+activity_cli = CommandGroup("activity", help="The feed of changes.")
 
 
 @activity_cli.command("watch")
@@ -18,7 +18,7 @@ activity_cli = AppGroup("activity", help="The feed of changes.")
               help="Stop after showing this many changes.")
 def watch(backlog, interval, limit):
     """Print each change (time, actor, action, document) as it happens, until Ctrl-C."""
-    streamed = db.supports_change_streams()
+    streamed = connection.supports_change_streams()
     click.echo("Following the change stream" if streamed else
                f"Reading the audit log every {interval:g} s", err=True)
     click.echo("Press Ctrl-C to stop.", err=True)

@@ -1,64 +1,16 @@
-"""Counting and timing of database operations, per request.
-
-Every operation, on the embedded store or a real server, is reported to
-``record_operation``: it is counted on the request (for the ``Server-Timing``
-header), logged in debug, and logged as a warning when slower than
-``SLOW_QUERY_MS``.
-"""
+"""pymongo's monitoring of a real server: each command counted, topology changes logged."""
 import logging
-import time
 
-from flask import current_app, g, has_app_context, has_request_context
 from pymongo import monitoring
+
+from blog.store.operations import record_operation
 
 log = logging.getLogger("blog.db")
 
 
-def record_operation(name, collection, seconds):
-    if not has_app_context():
-        return
-    millis = seconds * 1000
-    if has_request_context():
-        g.db_operations = g.get("db_operations", 0) + 1
-        g.db_millis = g.get("db_millis", 0.0) + millis
-    if millis >= current_app.config["SLOW_QUERY_MS"]:
-        log.warning("slow database operation: %s on %s took %.1f ms", name, collection, millis)
-    elif current_app.debug:
-        log.debug("%s on %s: %.1f ms", name, collection, millis)
-
-
-def add_time_to_last_operation(seconds):
-    """Cursors run lazily: their time is added to the find that made them."""
-    if has_request_context():
-        g.db_millis = g.get("db_millis", 0.0) + seconds * 1000
-
-
-def server_timing(response):
-    response.headers["Server-Timing"] = server_timing_value(g.get("db_operations", 0),
-                                                            g.get("db_millis", 0.0))
-    return response
-
-
-def server_timing_value(operations, millis):
-    return f'db;desc="{operations} operations";dur={millis:.1f}'
-
-
-class Stopwatch:
-    def __enter__(self):
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.started
-        return False
-
-
 class CommandLogger(monitoring.CommandListener):
-    """pymongo's command events, for a real server.
-
-    Listeners run in the thread that issued the command, so the request's
-    ``g`` is the right place for the counts.
-    """
+    """Each command, counted. Listeners run in the thread that issued the
+    command, so the hook sees the request that caused it."""
 
     def started(self, event):
         pass

@@ -1,15 +1,16 @@
-"""Writing the audit history (DESIGN §6).
+"""Writing the audit history.
 
-Users and posts are audited by signal handlers: a snapshot taken when a
-document is loaded is diffed against what is saved, so the pages, the API and
-the CLI all get entries without asking for them. (``reload()`` sends no
+Documents of every class that declares itself ``audited`` (blog.models.base)
+are audited by signal handlers: a snapshot taken when a document is loaded is
+diffed against what is saved, so the pages, the API and the CLI all get
+entries without asking for them. (``reload()`` sends no
 signal: load a document afresh rather than reload one that will be saved.)
 Events that change no document (a login, a failed login, a transfer of
 points) are recorded with ``record``.
 
-The actor is the logged-in user of the current request, ``cli`` inside a
-``flask`` command, ``anonymous`` for a request with nobody logged in, and
-``system`` otherwise.
+The actor is the logged-in user of the current request, ``anonymous`` for a
+request with nobody logged in, whoever ``acting_as`` names (the ``flask``
+commands act as ``cli``), and ``system`` otherwise.
 """
 import contextlib
 import contextvars
@@ -17,16 +18,13 @@ import datetime
 import os
 from collections import Counter
 
-import click
 from bson import ObjectId
 from flask import has_request_context, request
 from flask_login import current_user
 from mongoengine import signals
 
-from blog.models import Post, User
-from blog.models.audit import ANONYMOUS, CLI, SYSTEM, AuditLog
-
-AUDITED = (User, Post)
+from blog.models import document_classes
+from blog.models.audit import ANONYMOUS, SYSTEM, AuditLog
 # Computed from other fields on save (rendering, search terms, timestamps):
 # recording them again is noise.
 DERIVED_FIELDS = {"html", "excerpt", "updated_at", "created_at", "search_terms", "title_terms",
@@ -42,14 +40,34 @@ MAX_LABEL = 300
 
 _action_override = contextvars.ContextVar("audit_action_override", default=None)
 _suppressed = contextvars.ContextVar("audit_suppressed", default=None)
+_actor_outside_requests = contextvars.ContextVar("audit_actor", default=SYSTEM)
+_connected = False
 
 
 def connect_signals():
-    """Audit every save and delete of users and posts (connecting twice is harmless)."""
-    for document_class in AUDITED:
+    """Audit every save and delete of the audited document classes, once per process."""
+    global _connected
+    if _connected:
+        return
+    for document_class in _audited():
         signals.post_init.connect(_take_snapshot, sender=document_class)
         signals.post_save.connect(_saved, sender=document_class)
         signals.post_delete.connect(_deleted, sender=document_class)
+    _connected = True
+
+
+def _audited():
+    return [document_class for document_class in document_classes() if document_class.audited]
+
+
+@contextlib.contextmanager
+def acting_as(actor):
+    """Record what happens inside, outside any request, as done by ``actor`` (e.g. ``cli``)."""
+    token = _actor_outside_requests.set(actor)
+    try:
+        yield
+    finally:
+        _actor_outside_requests.reset(token)
 
 
 def record(action, document=None, changes=None, *, collection=None, document_id=None,
@@ -63,7 +81,7 @@ def record(action, document=None, changes=None, *, collection=None, document_id=
     if document is not None:
         collection = collection or document._meta["collection"]
         document_id = document_id or document.pk
-        label = label if label is not None else _label(document)
+        label = label if label is not None else document.audit_label()
     actor_id, actor = _actor()
     entry = AuditLog(
         actor_id=actor_id, actor=actor, action=action, collection=collection,
@@ -134,7 +152,7 @@ def bulk(description, action="create"):
 
 
 def _count(collection):
-    for document_class in AUDITED:
+    for document_class in _audited():
         if document_class._meta["collection"] == collection:
             return document_class.objects.count()
     return 0
@@ -240,21 +258,13 @@ def _truncate(text, limit):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _label(document):
-    if isinstance(document, User):
-        return document.email or ""
-    return getattr(document, "title", None) or str(document.pk or "")
-
-
 def _actor():
     if has_request_context():
         user = current_user
         if user and user.is_authenticated:
             return user.pk, user.email
         return None, ANONYMOUS
-    if click.get_current_context(silent=True) is not None:
-        return None, CLI
-    return None, SYSTEM
+    return None, _actor_outside_requests.get()
 
 
 def _client_ip():

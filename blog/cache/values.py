@@ -25,7 +25,7 @@ from mongoengine.connection import get_db
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from blog.db import SERVER, database_mode
+from blog.store.connection import SERVER, database_mode
 from blog.extensions import cache
 
 log = logging.getLogger("blog.cache")

@@ -1,8 +1,12 @@
-"""Security headers, safe redirects, and which proxy headers to believe."""
+"""Security headers, safe redirects, who may see the admin pages, and which proxy headers to believe."""
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import abort, current_app
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from blog.extensions import login_manager
+from blog.web.forms import wants_json
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -43,6 +47,18 @@ def safe_next_url(target):
         return None
     return target
 
+
+def require_admin():
+    """A ``before_request`` hook for the admin pages and the admin API: log in first, and
+    be an admin now (the role is read on every request)."""
+    if not current_user.is_authenticated:
+        if wants_json():
+            abort(401, description="Log in as an admin to use this endpoint.")
+        return login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403, description="Only admins can use this endpoint." if wants_json() else
+              "Only admins can see the admin pages.")
+    return None
 
 
 def trust_proxies(app):

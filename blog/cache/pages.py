@@ -4,7 +4,7 @@ Only a GET without cookies is answered from the cache: with no session and
 no remember cookie nobody is logged in and no flashed message is waiting, so
 the page depends on its URL alone. A page is stored under its full URL
 (scheme, host, path and query string) in the group ``PAGES``, which any
-change to a post or a user forgets (blog.invalidation), and only when
+change to a post or a user forgets (``invalidation``), and only when
 rendering it left nothing personal: no session written, no CSRF token made.
 
 The lookup runs in front of the Flask app (``PageCache`` wraps its WSGI
@@ -18,9 +18,9 @@ import hashlib
 from flask import current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
-from blog.caching import Entry
-from blog.instrumentation import server_timing_value
-from blog.invalidation import PAGES
+from blog.cache.values import Entry
+from blog.models.base import PAGES
+from blog.web.timing import server_timing_value
 
 ENTRY = "blog.page_cache.entry"
 # Part of every key: change it when the stored shape changes, so that a new

@@ -1,19 +1,15 @@
 """``flask search reindex``: rebuild every post's stored search terms."""
 import click
-from flask.cli import with_appcontext
 
+from blog.commands.base import CommandGroup
 from blog.models import Post
 
 BATCH_SIZE = 200
 
-
-@click.group("search", help="Full-text search.")
-def search_cli():
-    pass
+search_cli = CommandGroup("search", help="Full-text search.")
 
 
 @search_cli.command("reindex")
-@with_appcontext
 def reindex():
     """Rebuild every post's search terms, for posts saved before the analyser changed.
 

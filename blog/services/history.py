@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from bson import ObjectId
 
 from blog.models.audit import ACTIONS, AuditLog
-from blog.models.querysets import is_object_id
 
 # A name, or names joined by commas (a bulk write's summary entry).
 COLLECTION_NAME = re.compile(r"[a-z_,]{1,40}")
@@ -57,7 +56,7 @@ class AuditFilters:
             raise BadFilter(f"“action” must be one of {', '.join(ACTIONS)}.")
         if self.collection and not COLLECTION_NAME.fullmatch(self.collection):
             raise BadFilter("“collection” must be a collection name, like user or post.")
-        if self.document and not is_object_id(self.document):
+        if self.document and not ObjectId.is_valid(self.document):
             raise BadFilter("“document” must be a document id (24 hexadecimal digits).")
         since = _instant(self.date_from, "from")
         until = _instant(self.date_to, "to", end_of_day=True)
@@ -74,7 +73,7 @@ class AuditFilters:
             return None
         if len(self.actor) > MAX_ACTOR:
             raise BadFilter(f"“actor” must be at most {MAX_ACTOR} characters.")
-        if is_object_id(self.actor):
+        if ObjectId.is_valid(self.actor):
             return ObjectId(self.actor)
         return self.actor.lower()
 

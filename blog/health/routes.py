@@ -4,8 +4,8 @@ import logging
 from flask import Blueprint, current_app, jsonify
 from pymongo.errors import PyMongoError
 
-from blog import db
 from blog.extensions import cache
+from blog.store import connection
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("blog.health")
@@ -14,7 +14,7 @@ log = logging.getLogger("blog.health")
 @bp.route("/healthz")
 def healthz():
     try:
-        db.ping()
+        connection.ping()
         database = "ok"
     except PyMongoError as error:
         log.warning("health check: database unreachable: %s", error)

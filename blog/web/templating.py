@@ -4,19 +4,15 @@ from urllib.parse import urlencode
 
 from flask import request, url_for
 
-
-def _aware(value):
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
+from blog.models.base import aware
 
 
 def date(value):
-    return _aware(value).strftime("%-d %B %Y") if value else ""
+    return aware(value).strftime("%-d %B %Y") if value else ""
 
 
 def isodate(value):
-    return _aware(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else ""
+    return aware(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else ""
 
 
 def page_url(number):

@@ -5,10 +5,12 @@ each operation here runs under one lock (which also makes a guarded update
 such as ``{"points": {"$gte": n}}`` atomic, as it is on a server). A cursor
 copies only the page it returns rather than every match, a lookup by ``_id``
 (or a list of them) or by a unique key skips the full scan, and an aggregation
-copies only the fields it reads (``blog.embedded_plans`` decides when).
-``blog.embedded_file`` keeps the store in a file.
+copies only the fields it reads (``plans`` decides when).
+``embedded_file`` keeps the store in a file.
 """
+import contextlib
 import functools
+import logging
 import threading
 from datetime import datetime
 
@@ -18,11 +20,11 @@ from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
 from mongomock.database import Database
 
-from blog.embedded_plans import (
+from blog.store.plans import (
     copy_value, fields_read, group_stored, inclusion_fields, is_plain, run_simple_stages,
     selected_ids, simple_filter,
 )
-from blog.instrumentation import Stopwatch, add_time_to_last_operation, record_operation
+from blog.store.operations import Stopwatch, add_time_to_last_operation, record_operation
 
 
 READ_OPERATIONS = (
@@ -39,6 +41,7 @@ INDEX_OPERATIONS = ("create_index", "drop_index", "drop_indexes")
 COPY_BATCH = 100
 SIMPLE_SORT_TYPES = {str, int, datetime, ObjectId}
 _depth = threading.local()
+log = logging.getLogger("blog.db")
 
 
 def _operation(method, writes):
@@ -277,16 +280,25 @@ class EmbeddedDatabase(Database):
 
 
 class EmbeddedClient(mongomock.MongoClient):
-    """mongomock's client, with our collections; ``persistence`` is an
-    ``EmbeddedFile`` or None (in memory only)."""
+    """mongomock's client, with our collections.
 
-    def __init__(self, *args, persistence=None, **kwargs):
+    ``persistence`` is an ``EmbeddedFile`` (or None: in memory only), opened
+    when a database is first asked for, after which ``on_open()`` runs once
+    (the app creates its indexes there) and ``description`` is logged.
+    """
+
+    def __init__(self, *args, persistence=None, on_open=None, description="embedded store",
+                 **kwargs):
         super().__init__(*args, _store=persistence.store if persistence else None, **kwargs)
         self.persistence = persistence
         self.store_lock = persistence.lock if persistence else threading.RLock()
+        self._on_open = on_open
+        self._description = description
+        self._opened = False
 
     def get_database(self, name=None, codec_options=None, read_preference=None,
                      write_concern=None, read_concern=None):
+        self._open()
         if name is None:
             return self.get_default_database()
         if name not in self._database_accesses:
@@ -295,6 +307,30 @@ class EmbeddedClient(mongomock.MongoClient):
                 codec_options=codec_options or self._codec_options, _store=self._store[name])
         return self._database_accesses[name]
 
+    def _open(self):
+        if self._opened:
+            return
+        with self.store_lock:
+            if self._opened:
+                return
+            if self.persistence:
+                self.persistence.open()
+            # Set before on_open, which reads and writes through this client.
+            self._opened = True
+            log.info("database: %s", self._description)
+            if self._on_open:
+                self._on_open()
+
     def changed(self):
         if self.persistence:
             self.persistence.changed()
+
+    def bulk_writes(self):
+        """Many writes in a row: the file is written once, at the end."""
+        if self.persistence:
+            return self.persistence.deferred()
+        return contextlib.nullcontext()
+
+    def close_store(self):
+        if self.persistence and self._opened:
+            self.persistence.close()

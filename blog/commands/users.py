@@ -1,0 +1,40 @@
+"""``flask create-admin``: an admin account from the command line."""
+import click
+from mongoengine import NotUniqueError, ValidationError
+
+from blog.commands.base import command
+from blog.models import User
+from blog.models.base import field_messages
+
+
+def _validation_message(error):
+    fields = field_messages(error)
+    if fields:
+        return "; ".join(f"{name}: {message}" for name, message in fields.items())
+    return str(error)
+
+
+@command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Password for a new account (asked for when omitted).")
+@click.option("--name", help="Display name for a new account.")
+def create_admin(email, password, name):
+    """Create an admin account, or make an existing account an admin."""
+    user = User.by_email(email)
+    created = user is None
+    if created:
+        user = User(email=email, name=name or email.split("@")[0])
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    elif name:
+        user.name = name
+    user.role = "admin"
+    try:
+        if password is not None:
+            user.set_password(password)
+        user.save()
+    except ValidationError as error:
+        raise click.ClickException(_validation_message(error)) from None
+    except NotUniqueError:
+        raise click.ClickException(f"{email} is already registered.") from None
+    click.echo(f"{'Created' if created else 'Promoted'} admin {user.email}.")

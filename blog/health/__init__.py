@@ -1,0 +1,1 @@
+"""``GET /healthz``: whether the database and the cache answer."""

@@ -1,0 +1,35 @@
+"""Who is logged in: Flask-Login's user loader, and starting a session.
+
+The user behind a logged-in request is cached until the user is saved or
+deleted. The password hash stays out of the cache, so that user cannot be
+saved: code that changes the current user saves a copy from ``fresh_user()``.
+"""
+from flask import session
+from flask_login import current_user, login_user
+
+from blog.cache.values import cached
+from blog.models import User
+from blog.models.base import user_group
+
+
+def load_user(session_id):
+    """Flask-Login's user loader: the user a session names, while its token holds."""
+    return User.by_session_id(session_id, find=_cached_user)
+
+
+def _cached_user(user_id):
+    fields = cached(f"user:{user_id}",
+                    lambda: User.objects(pk=user_id).exclude("password_hash").as_pymongo().first(),
+                    group=user_group(user_id))
+    return User._from_son(fields) if fields else None
+
+
+def fresh_user():
+    """The current user read from the database, to change and save."""
+    return User.objects.get(pk=current_user.pk)
+
+
+def start_session(user, remember=False):
+    """A fresh session for ``user``: nothing from before the login is kept."""
+    session.clear()
+    login_user(user, remember=remember)
