@@ -12,8 +12,7 @@ import uuid
 import pytest
 from werkzeug.serving import make_server
 
-from blog import create_app
-from blog import disconnect_db
+from blog import create_app, disconnect_db
 from blog.models import Post, User
 from redis_server import RedisServer
 
@@ -119,6 +118,18 @@ def client_for(app):
         assert response.status_code == 302, "the login failed"
         return client
     return make
+
+
+@pytest.fixture
+def author(make_user):
+    """A writer, for tests about one post and its author."""
+    return make_user(email="author@example.com", name="Ann Author")
+
+
+@pytest.fixture
+def post(author, make_post):
+    """A published post, "First", tagged ink."""
+    return make_post(author, title="First", tags=["ink"])
 
 
 @pytest.fixture

@@ -1,19 +1,14 @@
 """A redis-server of the tests' own, on a free port, that a test can stop and start."""
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 import redis
 
+from helpers import free_port
+
 START_TIMEOUT = 5
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,11 +18,11 @@ import urllib.request
 from dataclasses import dataclass
 
 from conftest import ROOT
+from helpers import csrf_token, free_port
 
 GUNICORN_CONF = os.path.join(ROOT, "gunicorn.conf.py")
 START_TIMEOUT = 30
 REQUEST_TIMEOUT = 30
-CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 # Settings of the shell that runs the tests must not leak into the server.
 APP_ENVIRONMENT = re.compile(r"^(FLASK_|MONGODB_URI$|REDIS_URL$|SECRET_KEY$|EMBEDDED_DB_PATH$"
                              r"|WEB_CONCURRENCY$|GUNICORN_)")
@@ -43,12 +42,6 @@ def server_environment(store_path, **settings):
     })
     environ.update(settings)
     return environ
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class GunicornServer:
@@ -156,9 +149,7 @@ class Client:
     def post_form(self, path, fields, token_page="/posts/new"):
         """Send a form as its page would, with the CSRF token read from ``token_page``."""
         if self._csrf_token is None:
-            match = CSRF_TOKEN.search(self.get(token_page).text)
-            assert match, f"no CSRF token on {token_page}"
-            self._csrf_token = match.group(1)
+            self._csrf_token = csrf_token(self.get(token_page).text)
         body = urllib.parse.urlencode({**fields, "csrf_token": self._csrf_token}).encode()
         response = self._send(urllib.request.Request(self.base_url + path, data=body))
         if response.status == 302 and path.startswith("/auth/"):

@@ -1,8 +1,7 @@
 """Who may use the admin pages and the admin API: every route, every kind of visitor."""
 import pytest
 
-from blog import create_app
-from blog import disconnect_db
+from blog import create_app, disconnect_db
 from conftest import make_config
 
 VISITORS = ("anonymous", "user", "moderator", "admin")

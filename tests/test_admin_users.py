@@ -1,12 +1,11 @@
 """User management: the list, literal-text search and role changes."""
-import re
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from blog.models import AuditLog
 from conftest import PASSWORD
+from helpers import csrf_token, finishes_within
 
 
 @pytest.fixture
@@ -54,20 +53,19 @@ def test_search_matches_email_or_name_ignoring_case(admin_client, make_user):
 def test_search_is_literal_text(admin_client, make_user, text):
     make_user(email="plain@example.com", name="Plain Name")
     make_user(email="odd@example.com", name=f"Odd {text} name")
-    started = time.monotonic()
-    assert emails_on(admin_client.get("/api/users", query_string={"search": text})) == [
-        "odd@example.com"]
-    page = admin_client.get("/admin/users", query_string={"search": text})
+    found = finishes_within(20, lambda: admin_client.get("/api/users",
+                                                         query_string={"search": text}))
+    assert emails_on(found) == ["odd@example.com"]
+    page = finishes_within(20, lambda: admin_client.get("/admin/users",
+                                                        query_string={"search": text}))
     assert page.status_code == 200 and "plain@example.com" not in page.get_data(as_text=True)
-    assert time.monotonic() - started < 2
 
 
 def test_catastrophic_backtracking_text_is_harmless(admin_client, make_user):
     make_user(email="aaaa@example.com", name="a" * 60 + "!")
-    started = time.monotonic()
-    response = admin_client.get("/api/users", query_string={"search": "(a+)+$" + "a" * 40})
+    response = finishes_within(20, lambda: admin_client.get(
+        "/api/users", query_string={"search": "(a+)+$" + "a" * 40}))
     assert response.status_code == 200 and emails_on(response) == []
-    assert time.monotonic() - started < 2
 
 
 def test_search_longer_than_100_characters_is_refused(admin_client):
@@ -177,11 +175,6 @@ def test_role_changes_take_effect_on_the_next_request(admin_client, make_user, c
     assert their_client.get("/admin/users").status_code == 403
     assert their_client.get("/api/stats").status_code == 403
     assert 'href="/admin/"' not in their_client.get("/").get_data(as_text=True)
-
-
-def csrf_token(page):
-    field = re.search(r'<input[^>]*name="csrf_token"[^>]*>', page).group(0)
-    return re.search(r'value="([^"]+)"', field).group(1)
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])

@@ -1,12 +1,11 @@
 """Every JSON endpoint: its success shape and each of its error shapes."""
-import re
 
 import pytest
 from mongoengine import NotUniqueError
 
-from blog import create_app
-from blog import disconnect_db
+from blog import create_app, disconnect_db
 from conftest import PASSWORD, make_config
+from helpers import csrf_token
 
 POST_FIELDS = {"id", "slug", "title", "excerpt", "tags", "status", "author", "createdAt",
                "updatedAt", "publishedAt"}
@@ -128,7 +127,7 @@ def test_unknown_paths_and_methods_answer_in_json(client):
 def test_gets_need_no_csrf_token(client, admin, posts):
     assert_ok(client.get("/api/posts"))
     login_page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    token = csrf_token(login_page)
     client.post("/auth/login", data={"csrf_token": token, "email": admin.email,
                                      "password": PASSWORD})
     assert_ok(client.get("/api/users"))

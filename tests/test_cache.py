@@ -2,11 +2,11 @@
 
 Each test runs against the in-process cache and against a real redis-server.
 """
-import re
 
 import pytest
 
 from blog.models import Post, User
+from helpers import operations
 
 PAGES_WITH_THE_POST = ["/", "/posts/first", "/tags/ink", "/feed.atom", "/tags/ink/feed.atom"]
 ANONYMOUS_PAGES = PAGES_WITH_THE_POST + ["/tags/"]
@@ -18,20 +18,6 @@ def app_config(request):
     if request.param == "redis":
         return {"REDIS_URL": request.getfixturevalue("redis_server").url}
     return {}
-
-
-@pytest.fixture
-def author(make_user):
-    return make_user(email="author@example.com", name="Ann Author")
-
-
-@pytest.fixture
-def post(author, make_post):
-    return make_post(author, title="First", tags=["ink"])
-
-
-def operations(response):
-    return int(re.search(r'desc="(\d+) operations"', response.headers["Server-Timing"])[1])
 
 
 def insert_behind_the_apps_back(app, author, title, tags=("ink",)):

@@ -7,8 +7,7 @@ from types import SimpleNamespace
 import pytest
 from pymongo.errors import OperationFailure
 
-from blog import create_app
-from blog import disconnect_db
+from blog import create_app, disconnect_db
 from blog.models import AuditLog, Transfer, User
 from blog.models.user import STARTING_POINTS
 from blog.services import points

@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from blog import create_app
-from blog import disconnect_db
+from blog import create_app, disconnect_db
 from conftest import make_config
+from helpers import csrf_token
 
 
 def test_security_headers_on_every_response(client):
@@ -118,7 +118,7 @@ class TestCsrf:
 
     def test_a_form_with_its_token_goes_through(self, client):
         page = client.get("/auth/register").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = csrf_token(page)
         response = client.post("/auth/register", data={
             "csrf_token": token, "email": "a@example.com", "name": "A",
             "password": "long enough", "password_confirm": "long enough"})
