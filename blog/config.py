@@ -53,7 +53,9 @@ class Config:
 def load_config(app, test_config):
     """Defaults, then environment variables, then ``test_config``."""
     app.config.from_object(Config)
-    app.config["EMBEDDED_DB_PATH"] = os.path.join(app.instance_path, "embedded-db.json")
+    app.config["EMBEDDED_DB_PATH"] = os.path.join(app.instance_path, "embedded.db")
+    # Where versions before the SQLite file kept the embedded store: imported once.
+    app.config["EARLIER_EMBEDDED_DB_PATH"] = os.path.join(app.instance_path, "embedded-db.json")
     for key in ("MONGODB_URI", "EMBEDDED_DB_PATH", "REDIS_URL", "SECRET_KEY"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
