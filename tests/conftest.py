@@ -34,8 +34,6 @@ def make_config(**overrides):
         "RATELIMIT_ENABLED": False,
         "BCRYPT_ROUNDS": 4,
         "REDIS_URL": None,
-        # Never the developer's instance/ folder: nothing there is imported or renamed.
-        "EARLIER_EMBEDDED_DB_PATH": None,
     }
     config.update(overrides)
     return config

@@ -29,17 +29,11 @@ APP_ENVIRONMENT = re.compile(r"^(FLASK_|MONGODB_URI$|REDIS_URL$|SECRET_KEY$|EMBE
 
 
 def server_environment(store_path, **settings):
-    """A production configuration on the embedded store in ``store_path``, over plain HTTP.
-
-    A JSON store of the earlier format is looked for beside it (as it would be in
-    instance/), never in the developer's instance/ folder.
-    """
+    """A production configuration on the embedded store in ``store_path``, over plain HTTP."""
     environ = {name: value for name, value in os.environ.items()
                if not APP_ENVIRONMENT.match(name)}
     environ.update({
         "EMBEDDED_DB_PATH": str(store_path),
-        "FLASK_EARLIER_EMBEDDED_DB_PATH": json.dumps(
-            os.path.join(os.path.dirname(str(store_path)), "embedded-db.json")),
         "SECRET_KEY": "server-test-secret",
         "FLASK_SESSION_COOKIE_SECURE": "false",
         "FLASK_RATELIMIT_ENABLED": "false",

@@ -219,8 +219,7 @@ def test_the_debug_reloader_keeps_the_store_in_its_child(tmp_path):
     store = tmp_path / "embedded.db"
     trigger = tmp_path / "trigger.txt"
     trigger.write_text("1")
-    env = {**os.environ, "FLASK_DEBUG": "1", "EMBEDDED_DB_PATH": str(store),
-           "FLASK_EARLIER_EMBEDDED_DB_PATH": json.dumps(str(tmp_path / "embedded-db.json"))}
+    env = {**os.environ, "FLASK_DEBUG": "1", "EMBEDDED_DB_PATH": str(store)}
     env.pop("MONGODB_URI", None)
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     seeded = subprocess.run([*flask, "seed", "demo", "--users", "3", "--posts", "12",

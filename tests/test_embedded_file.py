@@ -210,6 +210,17 @@ def test_a_json_store_at_the_configured_path_is_imported_in_its_place(tmp_path, 
         open(EARLIER_STORE, "rb").read()
 
 
+def test_the_earlier_default_is_looked_for_only_when_the_store_is_at_the_default():
+    app = create_app(make_config())
+    disconnect_db(app)
+    instance = os.path.join(ROOT, "instance")
+    assert app.config["EMBEDDED_DB_PATH"] == os.path.join(instance, "embedded.db")
+    assert app.config["EARLIER_EMBEDDED_DB_PATH"] == os.path.join(instance, "embedded-db.json")
+    app = create_app(make_config(EMBEDDED_DB_PATH="/srv/inkwell/blog.db"))
+    disconnect_db(app)
+    assert app.config.get("EARLIER_EMBEDDED_DB_PATH") is None
+
+
 def test_a_configured_store_comes_before_a_json_store_at_the_earlier_default(tmp_path):
     earlier = tmp_path / "embedded-db.json"
     shutil.copy(EARLIER_STORE, earlier)

@@ -12,6 +12,7 @@ a process that never touches the database (the debug reloader's watcher,
 open it as they start (gunicorn.conf.py), so a second server on the same store
 stops at once.
 """
+import contextlib
 import logging
 from urllib.parse import urlsplit
 
@@ -108,7 +109,10 @@ def client():
 def bulk_writes():
     """A context for many writes in a row from one thread (a command loading data): the
     embedded store commits them together at the end rather than one by one."""
-    return client().bulk_writes()
+    connected = client()
+    if isinstance(connected, EmbeddedClient):
+        return connected.bulk_writes()
+    return contextlib.nullcontext()
 
 
 def ping():
