@@ -132,11 +132,16 @@ class Post(TimestampedDocument):
     def is_visible(self):
         """Published, with its publish time come: the rule ``PostQuerySet.visible`` queries."""
         return (self.status == "published" and self.published_at is not None
-                and aware(self.published_at) <= utcnow())
+                and not self.appears_later)
 
     @property
     def is_scheduled(self):
-        return self.status == "published" and not self.is_visible
+        return self.status == "published" and self.appears_later
+
+    @property
+    def appears_later(self):
+        """Its publish time is still ahead (a scheduled post, or a draft planned for later)."""
+        return self.published_at is not None and aware(self.published_at) > utcnow()
 
     @property
     def shown_status(self):
@@ -196,20 +201,19 @@ class Post(TimestampedDocument):
         raise NotUniqueError(f"no free slug for {self.title!r}")
 
     def set_publish_time(self, moment):
-        """Appear at ``moment`` (aware) once published. None means now for a post not
-        visible yet, and leaves a visible post's time as it is. The same minute again
-        (a form shows times to the minute) changes nothing."""
+        """Appear at ``moment`` (aware) once published. None means now, or the time the
+        post was first published if it has been. The same minute again (a form shows
+        times to the minute) changes nothing."""
         if moment is None:
-            if not self.is_visible:
+            if self.appears_later:
                 self.published_at = None
         elif self.published_at is None or _to_minute(aware(self.published_at)) != moment:
             self.published_at = moment
 
     def publish(self):
-        """Published now, or at the earlier time it was published before."""
+        """Published now, or at the time it was first published if it has been."""
+        self.set_publish_time(None)
         self.status = "published"
-        if self.published_at is None or aware(self.published_at) > utcnow():
-            self.published_at = None
 
     def can_edit(self, user):
         return user.is_authenticated and (user.is_moderator or self._author_id() == user.pk)

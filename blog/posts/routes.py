@@ -69,8 +69,8 @@ def _post_form(post=None):
     form = PostForm(obj=post)
     if post is not None and request.method == "GET":
         form.tags.data = ", ".join(post.tags)
-        # A visible post keeps its time unless another is given; a scheduled one shows it.
-        form.publish_at.data = None if post.is_visible else post.published_at
+        # Only a time still ahead is shown: empty keeps a time that has come.
+        form.publish_at.data = post.published_at if post.appears_later else None
     return form
 
 
