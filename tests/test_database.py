@@ -292,3 +292,11 @@ def test_a_server_without_redis_caches_nothing_in_process_memory():
             assert type(cache.cache).__name__ == "NullCache"
     finally:
         disconnect_db(app)
+
+
+def test_a_second_app_does_not_take_over_the_first_apps_connection(app, make_user):
+    make_user(email="first@example.com")
+    with pytest.raises(connection.AlreadyConnected):
+        create_app(make_config())
+    with app.app_context():
+        assert User.by_email("first@example.com") is not None
