@@ -15,6 +15,12 @@ bp = Blueprint("users", __name__)
 OWN_UNPUBLISHED_SHOWN = 20
 
 
+@bp.app_context_processor
+def kudos_limit():
+    """The kudos form shows on profiles and posts alike."""
+    return {"max_kudos": points.MAX_KUDOS}
+
+
 @bp.route("/users/<user_id>")
 def profile(user_id):
     return _profile_page(user_or_404(user_id))
