@@ -95,7 +95,7 @@ def test_an_import_loads_the_blog_whole(exported, empty_app):
     assert client.post("/auth/login", data={"email": email,
                                             "password": password}).status_code == 302
     with empty_app.app_context():
-        post = Post.published().first()
+        post = Post.visible().first()
         assert Transfer.objects.count() == 1
         picture = gridfs.GridFS(get_db()).find_one({"filename": "picture.jpg"})
         assert picture.read() == PICTURE

@@ -19,7 +19,7 @@ RANKING_FIELDS = ("title_terms", "tag_terms", "published_at")
 
 
 def search_posts(query, page, limit, candidates, author=None, fields=Post.LIST_FIELDS):
-    """One page of the published posts matching ``query`` (a searchable SearchQuery),
+    """One page of the visible posts matching ``query`` (a searchable SearchQuery),
     ranked among the newest ``candidates`` matches.
 
     ``author`` restricts the search to one user's posts; ``fields`` are the
@@ -76,7 +76,7 @@ def _lookup(query, author):
         conditions["tags__nin"] = query.excluded_tags
     if author is not None:
         conditions["author"] = author
-    return Post.published().filter(**conditions)
+    return Post.visible().filter(**conditions)
 
 
 def _rank(post, words):
