@@ -8,6 +8,7 @@ the only others allowed are posts whose request was still unanswered at the kill
 import http.client
 import sqlite3
 import threading
+from contextlib import closing
 
 import pytest
 
@@ -113,7 +114,7 @@ def test_a_kill_amid_concurrent_writes_keeps_the_acknowledged_and_at_most_the_un
 
 
 def assert_the_file_is_whole(store):
-    with sqlite3.connect(store) as db:
+    with closing(sqlite3.connect(store)) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 

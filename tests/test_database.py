@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import bson
@@ -29,7 +30,7 @@ def embedded_app(path, **overrides):
 
 def stored_documents(path, collection):
     """The documents of ``collection`` as the file holds them, read by a connection of its own."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         rows = db.execute(f'SELECT document FROM "blog.{collection}"').fetchall()
     return [bson.decode(row[0]) for row in rows]
 

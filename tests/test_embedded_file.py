@@ -5,6 +5,7 @@ import os
 import shutil
 import sqlite3
 import stat
+from contextlib import closing
 
 import gridfs
 import pytest
@@ -70,6 +71,23 @@ def test_the_file_is_readable_by_its_owner_only(tmp_path):
     assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
 
 
+def test_an_online_backup_taken_while_the_store_is_open_opens_as_a_store(tmp_path):
+    store, backup = tmp_path / "embedded.db", tmp_path / "backup.db"
+    app = opened(embedded_app(store))
+    try:
+        register_and_post(app.test_client())
+        with closing(sqlite3.connect(store)) as source, \
+                closing(sqlite3.connect(backup)) as target:
+            source.backup(target)
+    finally:
+        disconnect_db(app)
+    app = embedded_app(backup)
+    try:
+        assert app.test_client().get("/posts/kept-post").status_code == 200
+    finally:
+        disconnect_db(app)
+
+
 def test_gridfs_files_are_kept_and_removed_like_documents(tmp_path):
     store = tmp_path / "embedded.db"
     content = os.urandom(600_000)  # three chunks
@@ -104,14 +122,14 @@ def test_a_write_the_file_refuses_is_not_acknowledged_and_goes_with_the_next(tmp
     try:
         client = app.test_client()
         assert register_and_post(client).status_code == 302
-        with sqlite3.connect(store) as db:
+        with closing(sqlite3.connect(store)) as db:
             db.execute('CREATE TRIGGER full_disk BEFORE INSERT ON "blog.post" '
                        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
         refused = client.post("/posts/new", data={"title": "Refused at first", "content": "x",
                                                   "status": "published"})
         assert refused.status_code == 503
         assert b"try again" in refused.data
-        with sqlite3.connect(store) as db:
+        with closing(sqlite3.connect(store)) as db:
             db.execute("DROP TRIGGER full_disk")
         assert client.post("/posts/new", data={"title": "Accepted", "content": "y",
                                                "status": "published"}).status_code == 302
