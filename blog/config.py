@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 MAIL_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message, one line, says what to set."""
+
+
 class Config:
     MONGODB_URI = None
     EMBEDDED_DB_PATH = None
@@ -16,6 +20,8 @@ class Config:
     MONGODB_MAX_POOL_SIZE = 50
     REDIS_URL = None
     SLOW_QUERY_MS = 200
+    # Log every database operation with its duration (FLASK_LOG_QUERIES=true).
+    LOG_QUERIES = False
 
     # How many reverse proxies in front of the app set X-Forwarded-*: 0 trusts
     # none of those headers; behind one nginx, 1 (docs/deployment.md).
@@ -82,9 +88,10 @@ def load_config(app, test_config):
     relaxed = app.debug or app.testing
     if not app.config.get("SECRET_KEY"):
         if not relaxed:
-            raise RuntimeError(
+            raise ConfigurationError(
                 "SECRET_KEY is not set. Set it to a long random value in the environment "
-                "(python -c 'import secrets; print(secrets.token_hex(32))'), or run with --debug.")
+                "(export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')), "
+                "or set FLASK_DEBUG=1 to develop with a generated one.")
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
@@ -92,7 +99,8 @@ def load_config(app, test_config):
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     hops = app.config["PROXY_FIX_HOPS"]
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
-        raise RuntimeError(f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
+        raise ConfigurationError(
+            f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
     _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
@@ -109,18 +117,18 @@ def _check_mail_settings(config, relaxed):
         return
     parts = urlsplit(url)
     if parts.scheme not in MAIL_SCHEMES:
-        raise RuntimeError(f"MAIL_URL must start with {', '.join(s + '://' for s in MAIL_SCHEMES)}"
+        raise ConfigurationError(f"MAIL_URL must start with {', '.join(s + '://' for s in MAIL_SCHEMES)}"
                            f" (it starts with {parts.scheme or 'no scheme'}).")
     try:
         parts.port  # parsed when read: a port that is not a number raises
     except ValueError:
-        raise RuntimeError("MAIL_URL has a port that is not a number from 0 to 65535.") from None
+        raise ConfigurationError("MAIL_URL has a port that is not a number from 0 to 65535.") from None
     if not parts.hostname:
-        raise RuntimeError("MAIL_URL names no host: smtp://host:port")
+        raise ConfigurationError("MAIL_URL names no host: smtp://host:port")
     if not relaxed and not (config.get("SERVER_NAME") or config.get("TRUSTED_HOSTS")):
         # Links in mail name the host a request claims: without a list of this blog's
         # hosts, anyone could have a reset link point at their own site.
-        raise RuntimeError("MAIL_URL is set, so set FLASK_TRUSTED_HOSTS (a JSON list of this "
+        raise ConfigurationError("MAIL_URL is set, so set FLASK_TRUSTED_HOSTS (a JSON list of this "
                            "blog's host names) or FLASK_SERVER_NAME, which links in mail use.")
 
 
@@ -130,7 +138,7 @@ def _positive_number(key, value):
     except (TypeError, ValueError):
         number = 0
     if isinstance(value, bool) or not 0 < number < math.inf:
-        raise RuntimeError(f"{key} must be a number above 0, not {value!r}.")
+        raise ConfigurationError(f"{key} must be a number above 0, not {value!r}.")
     return int(number) if number == int(number) else number
 
 
