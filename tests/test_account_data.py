@@ -31,7 +31,12 @@ def export(client):
 class TestExport:
     def test_a_download_of_everything_held_about_the_person(self, app, ann, bob, logged_in,
                                                             client_for, make_post):
-        make_post(ann, title="Published one", content="# Heading\n\n*Words*", tags=["ink"])
+        first = make_post(ann, title="Published one", content="# Heading\n\n*Words*",
+                          tags=["ink"])
+        with app.app_context():
+            edited = Post.objects.get(pk=first.pk)
+            edited.content = "# Heading\n\n*Better words*"
+            edited.save()
         make_post(ann, title="A draft", content="Half a thought", status="draft")
         make_post(ann, title="Old news", status="archived")
         make_post(bob, title="Bob's post")
@@ -50,7 +55,9 @@ class TestExport:
             "ann@example.com", "Ann A", "Writes.", 30, "https://ann.example.com", 89)
         posts = {post["title"]: post for post in data["posts"]}
         assert set(posts) == {"Published one", "A draft", "Old news"}
-        assert posts["Published one"]["content"] == "# Heading\n\n*Words*"
+        assert posts["Published one"]["content"] == "# Heading\n\n*Better words*"
+        assert [(revision["number"], revision["content"]) for revision in
+                posts["Published one"]["revisions"]] == [(1, "# Heading\n\n*Words*")]
         assert posts["Published one"]["tags"] == ["ink"]
         assert {post["status"] for post in posts.values()} == {"published", "draft", "archived"}
         assert [(k["amount"], k["to"]["name"]) for k in data["kudos"]["sent"]] == [(15, "Bob")]

@@ -8,6 +8,7 @@ from mongoengine.queryset.visitor import Q
 from blog.api.items import audit_item
 from blog.models import AuditLog, Post, Transfer, User
 from blog.models.base import utcnow
+from blog.models.revision import Revision
 from blog.services.points import DELETED_ACCOUNT
 from blog.web.templating import isodate
 
@@ -19,8 +20,7 @@ def account_data(user):
     return {
         "exportedAt": isodate(utcnow()),
         "profile": _profile(user),
-        "posts": [_post(post) for post in Post.objects(author=user).only(*POST_FIELDS)
-                  .order_by("created_at", "id")],
+        "posts": _posts(user),
         "kudos": _kudos(user),
         "audit": [audit_item(entry) for entry in AuditLog.objects(
             Q(actor_id=user.pk) | Q(collection="user", document_id=user.pk)).order_by("at", "id")],
@@ -36,12 +36,22 @@ def _profile(user):
     }
 
 
-def _post(post):
-    return {
+def _posts(user):
+    """Every post the person wrote, each with the earlier versions its revisions keep."""
+    posts = list(Post.objects(author=user).only(*POST_FIELDS).order_by("created_at", "id"))
+    revisions = {}
+    for revision in Revision.objects(post__in=[post.pk for post in posts]).only(
+            "post", "number", "title", "content", "tags", "created_at").as_pymongo():
+        revisions.setdefault(revision["post"], []).append({
+            "number": revision["number"], "title": revision["title"],
+            "content": revision.get("content", ""), "tags": revision.get("tags", []),
+            "createdAt": isodate(revision.get("created_at"))})
+    return [{
         "id": str(post.pk), "slug": post.slug, "title": post.title, "status": post.status,
         "tags": post.tags, "content": post.content, "createdAt": isodate(post.created_at),
         "updatedAt": isodate(post.updated_at), "publishedAt": isodate(post.published_at),
-    }
+        "revisions": revisions.get(post.pk, []),
+    } for post in posts]
 
 
 def _kudos(user):

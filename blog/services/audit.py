@@ -271,6 +271,11 @@ def _truncate(text, limit):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def actor_name():
+    """Who is acting now, as an entry names them: an email, or cli, system or anonymous."""
+    return _actor()[1]
+
+
 def _actor():
     if _acting_user.get() is not None:
         return _acting_user.get()
