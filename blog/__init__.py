@@ -69,6 +69,19 @@ def create_app(test_config=None):
     return app
 
 
+def unconfigured_app(problem):
+    """What the ``flask`` command loads when ``create_app`` cannot build the blog (a
+    ConfigurationError): its commands are listed and their ``--help`` works, and
+    running one, or serving a page, says in one line what to set."""
+    app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"))
+    app.extensions["configuration_problem"] = str(problem)
+    app.cli = CommandGroup(app.name)
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    app.before_request(lambda: (f"{problem}\n", 503, {"Content-Type": "text/plain"}))
+    return app
+
+
 def disconnect_db(app):
     """Close the app's database connection (the embedded store writes its file and lets go)."""
     connection.disconnect()

@@ -4,6 +4,10 @@ import secrets
 from datetime import timedelta
 
 
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message, one line, says what to set."""
+
+
 class Config:
     MONGODB_URI = None
     EMBEDDED_DB_PATH = None
@@ -12,6 +16,8 @@ class Config:
     MONGODB_MAX_POOL_SIZE = 50
     REDIS_URL = None
     SLOW_QUERY_MS = 200
+    # Log every database operation with its duration (FLASK_LOG_QUERIES=true).
+    LOG_QUERIES = False
 
     # How many reverse proxies in front of the app set X-Forwarded-*: 0 trusts
     # none of those headers; behind one nginx, 1 (docs/deployment.md).
@@ -64,9 +70,10 @@ def load_config(app, test_config):
     relaxed = app.debug or app.testing
     if not app.config.get("SECRET_KEY"):
         if not relaxed:
-            raise RuntimeError(
+            raise ConfigurationError(
                 "SECRET_KEY is not set. Set it to a long random value in the environment "
-                "(python -c 'import secrets; print(secrets.token_hex(32))'), or run with --debug.")
+                "(export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')), "
+                "or set FLASK_DEBUG=1 to develop with a generated one.")
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
@@ -74,7 +81,8 @@ def load_config(app, test_config):
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     hops = app.config["PROXY_FIX_HOPS"]
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
-        raise RuntimeError(f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
+        raise ConfigurationError(
+            f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
         timeout = app.config["CACHE_SOCKET_TIMEOUT"]

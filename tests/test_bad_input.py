@@ -39,7 +39,7 @@ class Inputs:
 
 
 AUDIT_FILTERS = ("action", "collection", "actor", "document", "from", "to", "page")
-POST_FORM = Inputs(form=("title", "content", "tags", "status", "save"),
+POST_FORM = Inputs(form=("title", "content", "tags", "status", "publish_at", "save"),
                    extra=("preview", "author", "slug", "published_at"))
 # What each endpoint reads.
 INPUTS = {
@@ -62,6 +62,7 @@ INPUTS = {
     "posts.new": POST_FORM,
     "posts.edit": POST_FORM,
     "posts.delete": Inputs(),
+    "posts.publish": Inputs(),
     "posts.tags": Inputs(),
     "posts.tag": Inputs(query=("page",)),
     "posts.feed": Inputs(),
@@ -102,7 +103,7 @@ ACCEPTED = {
     "tags": ["tea, News , TEA", "a, b, c, d, e, f, g, h, i, j, k"], "status": list(STATUSES),
     "role": list(ROLES), "points": ["1", "7", "100"], "age": ["30"],
     "website": ["https://example.com/me"], "bio": ["Hello."], "remember": ["y"],
-    "next": ["/tags/"],
+    "next": ["/tags/"], "publish_at": ["", "2031-02-03T04:05", "2001-05-06T07:08"],
 }
 # Past the 1 MB request limit (413), or past each field's own limit.
 HUGE = ["é" * 600_000, "w " * 60_000]

@@ -1,5 +1,18 @@
 """The flask commands."""
-from blog.models import Post, User
+import os
+import pty
+import re
+import subprocess
+import sys
+
+import click
+import pytest
+
+from blog.commands import COMMANDS
+from blog.commands.demo import SINGULAR_SUBJECTS, TITLE_PATTERNS, TOPICS, demo_title
+from blog.models import AuditLog, Post, User
+from conftest import ROOT
+from servers import server_environment
 
 
 def test_create_admin_creates_then_promotes(runner, app, make_user):
@@ -14,6 +27,20 @@ def test_create_admin_creates_then_promotes(runner, app, make_user):
         assert User.objects.get(email="boss@example.com").check_password("a long password")
         assert {u.email for u in User.objects(role="admin")} == {"boss@example.com",
                                                                  "later@example.com"}
+
+
+def test_create_admin_on_an_admin_says_so_and_changes_nothing(runner, app, admin):
+    with app.app_context():
+        entries = AuditLog.objects.count()
+    result = runner.invoke(args=["create-admin", admin.email])
+    assert result.exit_code == 0
+    assert result.output == f"{admin.email} is already an admin.\n"
+    result = runner.invoke(args=["create-admin", admin.email.upper(), "--password",
+                                 "a new long password"])
+    assert result.output == f"{admin.email} is already an admin; changed the password.\n"
+    with app.app_context():
+        assert User.by_email(admin.email).check_password("a new long password")
+        assert AuditLog.objects.count() == entries + 1
 
 
 def test_create_admin_asks_for_a_password(runner, app):
@@ -62,12 +89,95 @@ def test_seed_demo_is_realistic_and_repeatable(runner, app):
     assert snapshot(app) == first
 
 
-def test_seed_demo_if_empty_keeps_existing_content(runner, app):
-    runner.invoke(args=["seed", "demo", "--users", "2", "--posts", "5", "--seed", "1"])
+def test_seed_demo_if_empty_keeps_existing_content(runner, app, make_user):
+    make_user()
     result = runner.invoke(args=["seed", "demo", "--if-empty"])
-    assert "not seeding" in result.output
+    assert result.exit_code == 0
+    assert result.output == "The database has 1 user and 0 posts already; not seeding.\n"
     with app.app_context():
-        assert Post.objects.count() == 5
+        assert User.objects.count() == 1 and Post.objects.count() == 0
+
+
+def test_seed_demo_on_a_store_with_content_says_what_it_adds_and_asks(runner, app):
+    runner.invoke(args=["seed", "demo", "--users", "2", "--posts", "5", "--seed", "1"])
+    demo = ["seed", "demo", "--users", "3", "--posts", "4"]
+    result = runner.invoke(args=demo, input="n\n")
+    assert result.exit_code == 1
+    assert result.output.startswith("The database has 3 users and 5 posts. This adds 3 demo "
+                                    "users, 4 posts.\nAdd them? [y/N]: n\nAborted!")
+    with app.app_context():
+        assert (User.objects.count(), Post.objects.count()) == (3, 5)
+    assert runner.invoke(args=demo, input="y\n").exit_code == 0
+    assert runner.invoke(args=[*demo, "--yes"]).exit_code == 0
+    with app.app_context():
+        assert (User.objects.count(), Post.objects.count()) == (9, 13)
+
+
+def all_commands(group=None, path=()):
+    for command in (group.commands.values() if group else COMMANDS):
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*path, command.name))
+        else:
+            yield " ".join((*path, command.name)), command
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    for name, command in all_commands():
+        assert command.help, f"flask {name} has no help"
+        for option in command.params:
+            if isinstance(option, click.Option):
+                assert option.help, f"flask {name} {option.opts[0]} has no help"
+
+
+def test_demo_titles_are_grammatical():
+    assert demo_title(TITLE_PATTERNS[3], "flaky tests", "fixtures") == \
+        "Why flaky tests matter more than you think"
+    assert demo_title(TITLE_PATTERNS[3], "Python", "asyncio") == \
+        "Why Python matters more than you think"
+    assert demo_title("When {subject} {meets} {other}", "replica sets", "indexes") == \
+        "When replica sets meet indexes"
+    for subjects in TOPICS.values():
+        for subject in subjects:
+            for pattern in TITLE_PATTERNS:
+                title = demo_title(pattern, subject, "logging")
+                plural = subject.endswith("s") and subject not in SINGULAR_SUBJECTS
+                assert not re.search(rf"{re.escape(subject)} (matters|meets)\b" if plural
+                                     else rf"{re.escape(subject)} (matter|meet)\b", title,
+                                     re.IGNORECASE), title
+                assert "{" not in title
+
+
+def in_a_terminal(store, *args):
+    """What ``flask ARGS`` shows in a terminal (a pseudo-terminal), as one string."""
+    parent, child = pty.openpty()
+    environ = server_environment(store, FLASK_DEBUG="1", COLUMNS="120")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args],
+                               cwd=ROOT, env=environ, stdin=child, stdout=child, stderr=child)
+    os.close(child)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(parent, 4096)
+        except OSError:  # the terminal closes when the command exits
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(parent)
+    assert process.wait(timeout=120) == 0, shown.decode()
+    return shown.decode()
+
+
+@pytest.mark.slow
+def test_long_commands_show_a_progress_bar_with_a_count_and_a_rate(tmp_path):
+    store = tmp_path / "embedded-db.json"
+    shown = in_a_terminal(store, "seed", "demo", "--users", "7", "--posts", "240", "--seed", "3")
+    assert re.search(r"Writing users .*7/7 .*\d users/s", shown), shown
+    assert re.search(r"Writing posts .*240/240 .*\d posts/s", shown), shown
+    shown = in_a_terminal(store, "seed", "posts", "120")
+    assert re.search(r"Writing posts .*120/120 .*\d posts/s", shown), shown
+    shown = in_a_terminal(store, "search", "reindex")
+    assert re.search(r"Reindexing posts .*360/360 .*\d posts/s", shown), shown
 
 
 def test_seed_users_and_posts(runner, app):

@@ -10,7 +10,7 @@ from blog.models import AuditLog, audited_collections
 from blog.models.audit import ACTIONS
 from blog.models.user import ROLES
 from blog.services import accounts, points
-from blog.services.history import AuditFilters, BadFilter
+from blog.services.history import MAX_ACTOR, AuditFilters, BadFilter
 from blog.services.stats import dashboard_stats
 from blog.web.forms import page_arg, user_or_404
 from blog.web.security import require_admin, safe_next_url
@@ -75,7 +75,7 @@ def users():
     page = accounts.find_users(search).paginate(page_arg(), PER_PAGE)
     return render_template("admin/users.html", page=page, search=search, roles=ROLES,
                            post_counts=accounts.post_counts(page.items),
-                           max_grant=points.MAX_GRANT)
+                           max_grant=points.MAX_GRANT, max_search=accounts.MAX_SEARCH)
 
 
 @bp.route("/users/<user_id>/role", methods=["POST"])
@@ -123,4 +123,4 @@ def audit():
         abort(400, description=str(error))
     page = filters.query().paginate(page_arg(), PER_PAGE)
     return render_template("admin/audit.html", page=page, filters=filters, actions=ACTIONS,
-                           collections=audited_collections())
+                           collections=audited_collections(), max_actor=MAX_ACTOR)

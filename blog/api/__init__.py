@@ -1,0 +1,1 @@
+"""The JSON API: published posts for everyone (``routes``), users, statistics and the audit history for admins (``admin``)."""

@@ -51,15 +51,18 @@ TOPICS = {
 }
 EXTRA_TAGS = ["tutorial", "opinion", "til", "deep-dive", "beginner", "tooling", "web",
               "databases", "architecture", "productivity", "redis", "markdown", "linux"]
+# "{matters}" and "{meets}" agree with the subject: "Why flaky tests matter".
 TITLE_PATTERNS = [
     "A practical guide to {subject}", "What I learned about {subject} this year",
-    "{Subject} in ten minutes", "Why {subject} matters more than you think",
+    "{Subject} in ten minutes", "Why {subject} {matters} more than you think",
     "Getting {subject} right the first time", "Five mistakes with {subject}",
     "{Subject}: a field guide", "Notes on {subject} and {other}",
     "How we tamed {subject}", "From zero to {subject}", "The quiet power of {subject}",
     "{Subject} without the hype", "Debugging {subject} at 3 a.m.",
-    "Rethinking {subject} for small teams", "When {subject} meets {other}",
+    "Rethinking {subject} for small teams", "When {subject} {meets} {other}",
 ]
+# Subjects ending in "s" that still take a singular verb.
+SINGULAR_SUBJECTS = {"naming things"}
 SENTENCES = [
     "Most of the time the simplest version is also the one that survives production.",
     "We measured before changing anything, and the numbers surprised us.",
@@ -108,9 +111,9 @@ class DemoContent:
         return self.today - timedelta(days=self.random.uniform(0, days))
 
     def users(self, count):
+        """Write ``count`` users, yielding each once saved."""
         rng = self.random
         taken = set(User.objects.scalar("email"))
-        created = []
         for _ in range(count):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             base = f"{first}.{last}".lower().replace(" ", "")
@@ -125,20 +128,18 @@ class DemoContent:
             user.profile.bio = rng.choice(BIOS)
             user.profile.age = age
             user.save()
-            created.append(user)
-        return created
+            yield user
 
     def posts(self, count, authors):
+        """Write ``count`` posts by ``authors``, yielding each once saved."""
         if not authors:
             raise ValueError("there are no users to write posts; seed users first")
         rng = self.random
         weights = [rng.paretovariate(1.5) for _ in authors]
-        created = []
         for _ in range(count):
             topic = rng.choice(list(TOPICS))
             subject, other = rng.sample(TOPICS[topic], 2)
-            title = rng.choice(TITLE_PATTERNS).format(
-                subject=subject, Subject=subject[0].upper() + subject[1:], other=other)
+            title = demo_title(rng.choice(TITLE_PATTERNS), subject, other)
             tags = [topic] + rng.sample(EXTRA_TAGS, rng.randint(0, 3))
             status = rng.choices(["published", "draft", "archived"], weights=[80, 14, 6])[0]
             created_at = self._past()
@@ -148,8 +149,7 @@ class DemoContent:
             if status != "draft":
                 post.published_at = created_at + timedelta(hours=rng.uniform(0, 48))
             post.save()
-            created.append(post)
-        return created
+            yield post
 
     def _body(self, subject, other):
         rng = self.random
@@ -165,6 +165,14 @@ class DemoContent:
                      + " ".join(rng.sample(SENTENCES, 3))
                      + " See [the documentation](https://example.com/docs) for more.")
         return "\n\n".join(parts)
+
+
+def demo_title(pattern, subject, other):
+    """A title from ``pattern``, its verbs agreeing with ``subject``."""
+    plural = subject.endswith("s") and subject not in SINGULAR_SUBJECTS
+    return pattern.format(subject=subject, Subject=subject[0].upper() + subject[1:],
+                          other=other, matters="matter" if plural else "matters",
+                          meets="meet" if plural else "meets")
 
 
 def demo_admin():

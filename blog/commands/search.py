@@ -1,7 +1,7 @@
 """``flask search reindex``: rebuild every post's stored search terms."""
 import click
 
-from blog.commands.base import CommandGroup
+from blog.commands.base import CommandGroup, progress
 from blog.models import Post
 
 BATCH_SIZE = 200
@@ -17,7 +17,7 @@ def reindex():
     """
     ids = list(Post.objects.order_by("id").scalar("id"))
     updated = 0
-    with click.progressbar(length=len(ids), label="Reindexing posts") as bar:
+    with progress(len(ids), "Reindexing posts", "posts") as bar:
         # In batches, so a large blog's texts are never all in memory at once.
         for start in range(0, len(ids), BATCH_SIZE):
             batch = Post.objects(id__in=ids[start:start + BATCH_SIZE]).only(

@@ -22,12 +22,16 @@ def create_admin(email, password, name):
     """Create an admin account, or make an existing account an admin."""
     user = User.by_email(email)
     created = user is None
+    was_admin = not created and user.is_admin
     if created:
         user = User(email=email, name=name or email.split("@")[0])
         if password is None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     elif name:
         user.name = name
+    if was_admin and password is None and not name:
+        click.echo(f"{user.email} is already an admin.")
+        return
     user.role = "admin"
     try:
         if password is not None:
@@ -37,4 +41,11 @@ def create_admin(email, password, name):
         raise click.ClickException(_validation_message(error)) from None
     except NotUniqueError:
         raise click.ClickException(f"{email} is already registered.") from None
-    click.echo(f"{'Created' if created else 'Promoted'} admin {user.email}.")
+    if created:
+        click.echo(f"Created admin {user.email}.")
+    elif was_admin:
+        changed = " and ".join(word for word, given in (("password", password is not None),
+                                                         ("name", name)) if given)
+        click.echo(f"{user.email} is already an admin; changed the {changed}.")
+    else:
+        click.echo(f"Promoted admin {user.email}.")

@@ -1,0 +1,1 @@
+"""Reading and writing posts: the home page, posts, tags and feeds."""

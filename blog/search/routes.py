@@ -3,13 +3,19 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from blog.extensions import limiter
 from blog.models import Post
-from blog.search.query import parse_query
+from blog.search.query import MAX_QUERY_LENGTH, parse_query
 from blog.search.ranking import search_posts
 from blog.search.snippets import snippet
 from blog.text.markdown import plain_text
 from blog.web.forms import page_arg
 
 bp = Blueprint("search", __name__)
+
+
+@bp.app_context_processor
+def search_box_limit():
+    """The header's search box, on every page, takes as much as a query may hold."""
+    return {"max_query_length": MAX_QUERY_LENGTH}
 
 
 @bp.route("/search")

@@ -24,6 +24,17 @@ class EmbeddedStoreBusy(RuntimeError):
     """Another process holds the embedded store."""
 
 
+def _busy_message(path, holder):
+    """One line: which process holds the store, and how to let go of it."""
+    if holder.isdigit():
+        who, stop = f"process {holder}", f"Ctrl-C where it runs, or kill {holder}"
+    else:
+        who, stop = "another process", "Ctrl-C where it runs"
+    return (f"The embedded store {path} is already open in {who}, and it serves one "
+            f"process at a time: stop that one ({stop}) and try again, or set MONGODB_URI "
+            f"to use a MongoDB server.")
+
+
 class EmbeddedFile:
     """The embedded store's file: loaded once, written back after changes."""
 
@@ -58,12 +69,9 @@ class EmbeddedFile:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            holder = handle.read().strip()
             handle.close()
-            raise EmbeddedStoreBusy(
-                f"The embedded store {self.path} is already open in another process "
-                f"(pid {holder}). It serves one process only: stop the other one, or set "
-                f"MONGODB_URI to use a MongoDB server.") from None
+            raise EmbeddedStoreBusy(_busy_message(self.path, holder)) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))

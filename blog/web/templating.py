@@ -11,6 +11,11 @@ def date(value):
     return aware(value).strftime("%-d %B %Y") if value else ""
 
 
+def datetime_text(value):
+    """A date and time in UTC as people read them: ``5 May 2025, 14:30``."""
+    return aware(value).astimezone(timezone.utc).strftime("%-d %B %Y, %H:%M") if value else ""
+
+
 def isodate(value):
     return aware(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else ""
 
@@ -29,5 +34,6 @@ def page_url(number):
 def register_template_helpers(app):
     app.add_template_filter(date)
     app.add_template_filter(isodate)
+    app.add_template_filter(datetime_text, "datetime")
     app.add_template_global(page_url)
     app.add_template_global(lambda: datetime.now(timezone.utc).year, "current_year")
