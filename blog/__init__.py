@@ -18,6 +18,8 @@ from blog.errors import register_error_handlers
 from blog.extensions import csrf, limiter, login_manager
 from blog.health.routes import bp as health_bp
 from blog.posts.routes import bp as posts_bp
+from blog.revisions import operations as revisions
+from blog.revisions.routes import bp as revisions_bp
 from blog.search.routes import bp as search_bp
 from blog.services import audit, sessions
 from blog.store import connection
@@ -26,7 +28,8 @@ from blog.web import timing
 from blog.web.security import add_security_headers, trust_proxies
 from blog.web.templating import register_template_helpers
 
-BLUEPRINTS = (auth_bp, posts_bp, search_bp, users_bp, admin_bp, api_bp, admin_api_bp, health_bp)
+BLUEPRINTS = (auth_bp, posts_bp, revisions_bp, search_bp, users_bp, admin_bp, api_bp,
+              admin_api_bp, health_bp)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,9 +61,10 @@ def create_app(test_config=None):
     register_error_handlers(app)
     register_template_helpers(app)
 
-    # The audit history and the cache follow every save and delete.
+    # The audit history, the cache and the posts' revisions follow every save and delete.
     audit.connect_signals()
     invalidation.connect_signals()
+    revisions.connect_signals()
 
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)

@@ -52,6 +52,8 @@ class Config:
     CACHE_SOCKET_TIMEOUT = 0.25
     CACHE_RETRY_SECONDS = 2
     STATS_CACHE_TIMEOUT = 30
+    # Earlier versions kept per post; the oldest go first.
+    REVISIONS_KEPT = 50
     # On a server, transfers younger than this may still be in progress in another process.
     POINTS_RECOVERY_AGE = 60
 

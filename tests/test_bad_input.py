@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from blog.models import AuditLog, Post, Transfer, User
 from blog.models.post import MAX_TITLE, STATUSES, normalise_tags
+from blog.models.revision import Revision
 from blog.models.user import ROLES, STARTING_POINTS, normalise_email
 from conftest import PASSWORD
 
@@ -63,6 +64,9 @@ INPUTS = {
     "posts.edit": POST_FORM,
     "posts.delete": Inputs(),
     "posts.publish": Inputs(),
+    "revisions.index": Inputs(query=("page",)),
+    "revisions.show": Inputs(),
+    "revisions.restore": Inputs(),
     "posts.tags": Inputs(),
     "posts.tag": Inputs(query=("page",)),
     "posts.feed": Inputs(),
@@ -134,12 +138,18 @@ def world(app, admin, make_user, make_post):
              make_post(reader, title="Reader's draft", status="draft"),
              make_post(other, title="Other's draft", status="draft", tags=["secret"]),
              make_post(admin, title="Admin's post", tags=["news", "tea"])]
+    with app.app_context():
+        # Revisions 1 and 2 of the reader's post.
+        for words in ("Second words.", "Third words."):
+            posts[0].content = words
+            posts[0].save()
     return {
         "users": {"admin": admin, "user": reader},
         "posts": posts,
         "slug": [post.slug for post in posts],
         "user_id": [str(user.pk) for user in (admin, reader, other)] + [str(ObjectId())],
         "tag": ["tea", "news", "secret", "nothing-here"],
+        "number": ["1", "2", "3", "0", "999999999", "1000000000", "99999999999999999999"],
         "filename": ["css/site.css", "js/activity.js", "../blog/config.py",
                      "..%2f..%2fapp.py", "/etc/passwd"],
     }
@@ -311,7 +321,9 @@ def assert_stored_data_is_valid(passwords):
         assert isinstance(raw["points"], int) and raw["points"] >= 0
         assert raw["password_hash"].startswith("$2b$")
 
+    post_ids = set()
     for raw in Post._get_collection().find():
+        post_ids.add(raw["_id"])
         Post.objects.get(pk=raw["_id"]).validate()
         assert raw["title"] == " ".join(raw["title"].split()) and raw["title"]
         assert len(raw["title"]) <= MAX_TITLE
@@ -320,6 +332,10 @@ def assert_stored_data_is_valid(passwords):
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", raw["slug"]), raw["slug"]
         assert raw["author"] in user_ids
         assert not unsafe_markup(raw["html"]), unsafe_markup(raw["html"])
+
+    for raw in Revision._get_collection().find():
+        Revision.objects.get(pk=raw["_id"]).validate()
+        assert raw["post"] in post_ids, "a deleted post takes its revisions with it"
 
     balances = {user_id: STARTING_POINTS for user_id in user_ids}
     for transfer in Transfer._get_collection().find():

@@ -39,7 +39,7 @@ def log_in(page, base, email, password=PASSWORD):
     page.click("main button[type=submit]")
 
 
-def test_a_newcomer_writes_publishes_finds_sends_kudos_and_leaves(live_server, page, screenshot,
+def test_a_newcomer_writes_publishes_revises_finds_sends_kudos_and_leaves(live_server, page, screenshot,
                                                         other_author):
     page.goto(live_server)
     expect(page.locator(".card-title")).to_have_text(["Notes on sourdough starters"])
@@ -89,6 +89,23 @@ def test_a_newcomer_writes_publishes_finds_sends_kudos_and_leaves(live_server, p
     expect(page.locator("article.post .notice")).to_have_count(0)
     expect(page.locator("article.post .prose li")).to_have_count(3)
     screenshot("published")
+
+    page.click("article.post >> text=Edit")
+    page.fill("textarea[name=content]", page.input_value("textarea[name=content]").replace(
+        "turn it monthly", "turn it weekly"))
+    page.click("button[name=save]")
+    expect(page.locator("article.post .prose li").first).to_have_text("turn it weekly")
+    page.click("article.post >> text=Revisions")
+    expect(page.locator("table.revisions tbody tr")).to_have_count(2)
+    page.click("table.revisions >> text=#2")
+    expect(page.locator(".word-diff del")).to_have_text(["monthly"])
+    expect(page.locator(".word-diff ins")).to_have_text(["weekly"])
+    screenshot("revision-compared")
+    page.click("button:has-text('Restore revision 2')")
+    expect(page.locator(".flash-success")).to_contain_text("Revision 2 restored")
+    expect(page.locator("article.post .prose li").first).to_have_text("turn it monthly")
+    assert page.url == post_url
+    screenshot("revision-restored")
 
     page.fill(".search-box input[name=q]", "composting heap")
     page.press(".search-box input[name=q]", "Enter")

@@ -10,6 +10,7 @@ from blog.models import Post
 from blog.models.base import TAG_COUNTS
 from blog.models.post import split_tags
 from blog.models.querysets import load_references
+from blog.models.revision import Revision
 from blog.posts.forms import PostForm
 from blog.text.markdown import TooComplex, render_markdown
 from blog.web.forms import apply_model_errors, page_arg
@@ -121,12 +122,16 @@ def publish(slug):
     return redirect(url_for("posts.show", slug=post.slug))
 
 
-@bp.route("/posts/<slug>/delete", methods=["POST"])
+@bp.route("/posts/<slug>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug):
+    """GET asks first, naming what goes with the post; POST deletes."""
     post = _post_or_404(slug)
     if not post.can_delete(current_user):
         abort(403, description="Only the author and admins can delete this post.")
+    if request.method == "GET":
+        return render_template("posts/delete.html", post=post,
+                               revisions=Revision.objects(post=post).count())
     post.delete()
     flash(f"“{post.title}” was deleted.", "info")
     return redirect(url_for("posts.index"))

@@ -258,6 +258,11 @@ def _truncate(text, limit):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def actor_name():
+    """Who is acting now, as an entry names them: an email, or cli, system or anonymous."""
+    return _actor()[1]
+
+
 def _actor():
     if has_request_context():
         user = current_user

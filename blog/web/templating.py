@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from flask import request, url_for
 
 from blog.models.base import aware
+from blog.text.diff import is_changed
 
 
 def date(value):
@@ -36,4 +37,6 @@ def register_template_helpers(app):
     app.add_template_filter(isodate)
     app.add_template_filter(datetime_text, "datetime")
     app.add_template_global(page_url)
+    # {% if pieces is changed %}: whether word_diff's pieces hold an insertion or deletion.
+    app.add_template_test(is_changed, "changed")
     app.add_template_global(lambda: datetime.now(timezone.utc).year, "current_year")
