@@ -340,7 +340,10 @@ class EmbeddedClient(mongomock.MongoClient):
         mongomock's methods call one another (``find_one`` calls ``find``); only
         the outermost call is an operation. Its commit runs after the store lock
         is let go, so readers do not wait on the disk; the commit lock, taken
-        before, keeps the commits in the order of the writes.
+        before, keeps the commits in the order of the writes. So a reader may see
+        a write a moment before it is in the file, as MongoDB's default read
+        concern may, but a write is acknowledged only once it is, and only after
+        every write it could have seen.
         """
         depth = getattr(_depth, "value", 0)
         _depth.value = depth + 1

@@ -20,6 +20,7 @@ import threading
 
 import bson
 from bson.codec_options import CodecOptions
+from bson.errors import InvalidDocument
 
 from blog.store import earlier
 
@@ -237,12 +238,19 @@ class EmbeddedFile:
             statements.append((create_table(table), [()]))
             written, removed = [], []
             documents = collection._documents
-            for key in change.keys:
+            for key in list(change.keys):
                 document = documents.get(key)
                 if document is None:
                     removed.append((key_blob(key),))
-                else:
+                    continue
+                try:
                     written.append((key_blob(key), bson.encode(document)))
+                except (InvalidDocument, OverflowError, TypeError, ValueError) as error:
+                    # Not noted again: it would fail every write after this one.
+                    change.keys.discard(key)
+                    raise EmbeddedStoreUnwritable(
+                        f"A document of {db_name}.{name} ({key!r}) cannot be stored as BSON: "
+                        f"{error}") from error
             if written:
                 statements.append((upsert(table), written))
             if removed:
