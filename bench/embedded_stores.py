@@ -2,8 +2,9 @@
 served from one by gunicorn as in production (``gunicorn.conf.py``: one worker, 8 threads).
 
 A store is built with ``flask seed demo`` (50 users, the posts asked for, seed 1)
-and, when asked, GridFS files of random bytes; built stores are kept in a
-folder so that a second benchmark can reuse them, and each run works on a copy.
+and, when asked, GridFS files of random bytes added to a copy of it; built
+stores are kept in a folder so that a second benchmark can use them again, and
+each run works on a copy.
 """
 import contextlib
 import http.client
@@ -72,28 +73,32 @@ def store_with(folder, posts, gridfs_mb=0):
     if not os.path.exists(built):
         started = time.perf_counter()
         building = os.path.join(folder, name + ".building.db")
-        for leftover in (building, building + ".lock"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
+        _remove_store(building)
         env = environment(building)
-        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "seed", "demo",
-                        "--users", str(USERS), "--posts", str(posts), "--seed", "1"],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         if gridfs_mb:
+            os.replace(store_with(folder, posts), building)
             subprocess.run([sys.executable, "-c", ADD_GRIDFS, building,
                             str(gridfs_mb // GRIDFS_FILE_MB)], cwd=ROOT, env=env, check=True)
+        else:
+            subprocess.run([sys.executable, "-m", "flask", "--app", "app", "seed", "demo",
+                            "--users", str(USERS), "--posts", str(posts), "--seed", "1"],
+                           cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         os.replace(building, built)
-        os.remove(building + ".lock")
+        _remove_store(building)
         print(f"built a store of {posts:,} posts"
               f"{f' and {gridfs_mb} MB of GridFS files' if gridfs_mb else ''} in "
               f"{time.perf_counter() - started:.0f} s ({os.path.getsize(built) / 2**20:.0f} MB)",
               flush=True)
     copy = os.path.join(folder, f"run-{name}.db")
-    for leftover in (copy, copy + "-wal", copy + "-shm", copy + ".lock"):
-        if os.path.exists(leftover):
-            os.remove(leftover)
+    _remove_store(copy)
     shutil.copyfile(built, copy)
     return copy
+
+
+def _remove_store(path):
+    for name in (path, path + "-wal", path + "-shm", path + ".lock"):
+        if os.path.exists(name):
+            os.remove(name)
 
 
 class Server:
