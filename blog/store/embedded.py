@@ -200,9 +200,12 @@ class EmbeddedCollection(mongomock.Collection):
 
     def _iter_documents(self, filter):
         ids = selected_ids(filter)
+        exact = ids is not None and len(filter) == 1 and not isinstance(filter["_id"], dict)
+        if ids is None:
+            ids = self._ids_holding_unique_value(filter)
         if ids is not None:
             found = (self._store._documents.get(value) for value in ids)
-            if len(filter) == 1 and not isinstance(filter["_id"], dict):
+            if exact:
                 return (doc for doc in found if doc is not None)
             return (doc for doc in found
                     if doc is not None and filtering.filter_applies(filter, doc))
@@ -210,6 +213,20 @@ class EmbeddedCollection(mongomock.Collection):
         if matches is not None:
             return (doc for doc in list(self._store._documents.values()) if matches(doc))
         return super()._iter_documents(filter)
+
+    def _ids_holding_unique_value(self, filter):
+        """The ids of the documents holding the value ``filter`` asks of a unique key
+        (``{"slug": "…"}``), from the hash inserts keep; None when it asks none."""
+        if not isinstance(filter, dict):
+            return None
+        for key in self._unique_keys():
+            value = filter.get(key)
+            if is_plain(value):
+                try:
+                    return list(self._unique_values(key).get(value, ()))
+                except TypeError:  # a stored value that cannot be hashed, such as an array
+                    return None
+        return None
 
     def _unique_keys(self):
         return {
@@ -259,6 +276,9 @@ def _sort_key(key, documents):
     general BSON ordering, which is many times slower."""
     if "." not in key:
         types = {type(doc.get(key)) for doc in documents} - {type(None)}
+        if types == {ObjectId}:
+            # Compared as their bytes, in C, rather than by ObjectId's own methods.
+            return lambda doc: (doc.get(key) is not None, getattr(doc.get(key), "binary", b""))
         if len(types) <= 1 and types <= SIMPLE_SORT_TYPES:
             return lambda doc: (doc.get(key) is not None, doc.get(key))
     return lambda doc: filtering.resolve_sort_key(key, doc)

@@ -13,6 +13,7 @@ keeps a second process out.
 import atexit
 import contextlib
 import fcntl
+import gc
 import logging
 import os
 import sqlite3
@@ -80,6 +81,9 @@ class EmbeddedFile:
             self._import_earlier()
             self._db = connect(self.path)
             self._load(store)
+            # The documents live as long as the process: the cycle collector need not
+            # walk them all again (a pause of every thread) each time it looks at the old.
+            gc.freeze()
         except BaseException:
             self._release_process_lock()
             raise
