@@ -194,3 +194,21 @@ def test_lookups_by_a_unique_key_follow_every_write():
             assert list(embedded.find(lookup)) == list(plain.find(lookup)), lookup
             assert embedded.count_documents(lookup) == plain.count_documents(lookup)
 
+
+
+def test_unique_values_hold_through_changes_of_the_value():
+    embedded = EmbeddedClient()["db"]["users"]
+    embedded.create_index("email", unique=True)
+    embedded.insert_many([{"_id": 1, "email": "a@x"}, {"_id": 2, "email": "b@x"}])
+    embedded.update_one({"_id": 1}, {"$set": {"email": "c@x"}})
+    embedded.insert_one({"_id": 3, "email": "a@x"})  # free again
+    with pytest.raises(mongomock.DuplicateKeyError):
+        embedded.insert_one({"_id": 4, "email": "c@x"})
+    with pytest.raises(mongomock.DuplicateKeyError):
+        embedded.update_one({"_id": 2}, {"$set": {"email": "a@x"}})
+    embedded.delete_one({"_id": 2})
+    embedded.insert_one({"_id": 5, "email": "b@x"})
+    embedded.replace_one({"_id": 5}, {"email": "d@x"})
+    embedded.insert_one({"_id": 6, "email": "b@x"})
+    assert sorted((doc["_id"], doc["email"]) for doc in embedded.find()) == [
+        (1, "c@x"), (3, "a@x"), (5, "d@x"), (6, "b@x")]
