@@ -7,8 +7,10 @@ worker, 8 threads) while four readers fetch posts through the JSON API
 with the store) as fast as they can: first with nothing else going on (the
 baseline of the same run), then while one author saves a new post through the
 site every 2 seconds. Prints, for each phase, the readers' median, p99 and
-maximum latency and how many reads took over 50 ms, and the writer's save
-times. Not a test.
+maximum latency and how many reads took over 50 ms; the same of the time each
+read spent in the store (its ``Server-Timing``: waiting for the store's lock
+included, the HTTP and Python around it not); and the writer's save times.
+Not a test.
 
     python bench/write_stall_bench.py [--sizes 10000,50000] [--gridfs-mb 50] [--seconds 20]
                                       [--stores DIR]
@@ -28,18 +30,20 @@ WRITE_EVERY = 2.0
 STALL_MS = 50
 PASSWORD = "write stall benchmark"
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
+STORE_TIME = re.compile(r"dur=([\d.]+)")
 
 
-def read_posts(port, slugs, stop, latencies):
+def read_posts(port, slugs, stop, latencies, in_store):
     client = Client(port)
     number = 0
     while not stop.is_set():
         slug = slugs[number % len(slugs)]
         started = time.perf_counter()
-        status, _, _ = client.get(f"/api/posts/{slug}")
+        status, headers, _ = client.get(f"/api/posts/{slug}")
         latencies.append((time.perf_counter() - started) * 1000)
         if status != 200:
             raise SystemExit(f"/api/posts/{slug} answered {status}")
+        in_store.append(float(STORE_TIME.search(headers["Server-Timing"])[1]))
         number += 1
 
 
@@ -73,8 +77,9 @@ def write_posts(port, stop, saves):
 
 
 def phase(port, slugs, seconds, writing):
-    latencies, saves, stop = [], [], threading.Event()
-    threads = [threading.Thread(target=read_posts, args=(port, slugs, stop, latencies))
+    latencies, in_store, saves, stop = [], [], [], threading.Event()
+    threads = [threading.Thread(target=read_posts,
+                                args=(port, slugs, stop, latencies, in_store))
                for _ in range(READERS)]
     if writing:
         threads.append(threading.Thread(target=write_posts, args=(port, stop, saves)))
@@ -84,7 +89,7 @@ def phase(port, slugs, seconds, writing):
     stop.set()
     for thread in threads:
         thread.join()
-    return latencies, saves
+    return latencies, in_store, saves
 
 
 def measure(posts, args):
@@ -98,10 +103,11 @@ def measure(posts, args):
         print(f"\n{posts:,} posts, {args.gridfs_mb} MB of GridFS files, {READERS} readers:")
         for name, writing in (("no writer (baseline)", False),
                               (f"a save every {WRITE_EVERY:.0f} s", True)):
-            latencies, saves = phase(port, slugs, args.seconds, writing)
+            latencies, in_store, saves = phase(port, slugs, args.seconds, writing)
             stalls = sum(1 for value in latencies if value > STALL_MS)
             print(f"  {name:22} {len(latencies):6} reads  {summary(latencies)}  "
                   f"over {STALL_MS} ms: {stalls}", flush=True)
+            print(f"  {'  in the store':22} {'':12} {summary(in_store)}", flush=True)
             if saves:
                 print(f"  {'the saves':22} {len(saves):6} posts  {summary(saves)}", flush=True)
 
