@@ -10,11 +10,12 @@ queries compare with the current time.
 import re
 import secrets
 import string
-import unicodedata
 
 from mongoengine import (
     DateTimeField, ListField, NotUniqueError, Q, ReferenceField, StringField, ValidationError,
 )
+
+from slugify import slugify as make_slug
 
 from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, aware, utcnow
 from blog.models.querysets import BlogQuerySet
@@ -41,9 +42,12 @@ TAG = re.compile(r"^\w[\w .+#-]*$")
 
 
 def slugify(title):
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:MAX_SLUG].rstrip("-") or "post"
+    """A readable address from a title in any script: ``Привет мир`` is ``privet-mir``.
+
+    Letters are transliterated to ASCII (python-slugify), cut at a word boundary;
+    a title with nothing to transliterate (emoji, symbols) is ``post``.
+    """
+    return make_slug(title, max_length=MAX_SLUG, word_boundary=True) or "post"
 
 
 def split_tags(text):
