@@ -64,6 +64,7 @@ INPUTS = {
     "posts.edit": POST_FORM,
     "posts.delete": Inputs(),
     "posts.publish": Inputs(),
+    "posts.code_stylesheet": Inputs(),
     "revisions.index": Inputs(query=("page",)),
     "revisions.show": Inputs(),
     "revisions.restore": Inputs(),

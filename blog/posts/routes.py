@@ -12,6 +12,7 @@ from blog.models.post import split_tags
 from blog.models.querysets import load_references
 from blog.models.revision import Revision
 from blog.posts.forms import PostForm
+from blog.text.highlight import stylesheet
 from blog.text.markdown import render_markdown
 from blog.web.forms import apply_model_errors, page_arg
 from blog.web.templating import datetime_text
@@ -147,6 +148,13 @@ def tag(tag):
     tag = tag.strip().lower()
     page = Post.listing()(tags=tag).paginate(page_arg(), _per_page(), related=["author"])
     return render_template("posts/tag.html", tag=tag, page=page)
+
+
+@bp.route("/code.css")
+def code_stylesheet():
+    """The colours of highlighted code blocks, in the site's dark code block."""
+    return stylesheet(), 200, {"Content-Type": "text/css; charset=utf-8",
+                               "Cache-Control": "public, max-age=86400"}
 
 
 @bp.route("/feed.atom")
