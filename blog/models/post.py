@@ -7,6 +7,7 @@ is the one place that rule becomes a query, and ``Post.is_visible`` the one
 place it is checked on a loaded post: nothing runs when the time comes, the
 queries compare with the current time.
 """
+import math
 import re
 import secrets
 import string
@@ -37,6 +38,8 @@ SLUG_SUFFIX_LENGTH = 4
 # (and room for the longer numbers earlier versions added).
 MAX_SLUG_WITH_SUFFIX = MAX_SLUG + 8
 SLUG_ATTEMPTS = 20
+WORDS_PER_MINUTE = 200
+RELATED_SHOWN = 3
 SLUG_ALPHABET = string.ascii_lowercase + string.digits
 TAG = re.compile(r"^\w[\w .+#-]*$")
 
@@ -252,6 +255,37 @@ class Post(TimestampedDocument):
         upcoming = cls.objects.scheduled().order_by("published_at").only("published_at").first()
         return aware(upcoming.published_at) if upcoming else None
 
+    @property
+    def reading_minutes(self):
+        """Minutes to read the post at WORDS_PER_MINUTE, at least one."""
+        return max(1, math.ceil(len(plain_text(self.html).split()) / WORDS_PER_MINUTE))
+
+    @property
+    def updated_after_publishing(self):
+        return (self.published_at is not None and self.updated_at is not None
+                and aware(self.updated_at) > aware(self.published_at))
+
+    def related(self, limit=RELATED_SHOWN):
+        """Up to ``limit`` other visible posts sharing the most tags with this one, newest
+        first among equals, in one query: dicts with slug, title and published_at."""
+        if not self.tags:
+            return []
+        shared = {"$size": {"$filter": {"input": "$tags",
+                                        "cond": {"$in": ["$$this", list(self.tags)]}}}}
+        return list(Post.objects.visible()(tags__in=list(self.tags), id__ne=self.pk).aggregate([
+            {"$project": {"slug": 1, "title": 1, "published_at": 1, "shared": shared}},
+            {"$sort": {"shared": -1, "published_at": -1, "_id": -1}},
+            {"$limit": limit},
+        ]))
+
+    @classmethod
+    def status_counts(cls, posts, now=None):
+        """``{status: count}`` of ``posts`` (a queryset) for every one of SHOWN_STATUSES."""
+        rows = posts.aggregate([{"$group": {"_id": shown_status_expression(now or utcnow()),
+                                            "count": {"$sum": 1}}}])
+        found = {row["_id"]: row["count"] for row in rows}
+        return {status: found.get(status, 0) for status in SHOWN_STATUSES}
+
     @classmethod
     def tag_counts(cls, limit=None):
         """Tags of visible posts with their counts, most used first."""
@@ -269,6 +303,14 @@ class Post(TimestampedDocument):
     def listing(cls):
         """Visible posts, newest first, with only the fields a list shows."""
         return cls.visible().only(*cls.LIST_FIELDS)
+
+
+def shown_status_expression(now):
+    """A post's status as an aggregation expression, "scheduled" for a published post
+    whose time is still ahead (the rule of ``PostQuerySet.visible``)."""
+    return {"$cond": [{"$and": [{"$eq": ["$status", "published"]},
+                                {"$gt": ["$published_at", now]}]},
+                      "scheduled", "$status"]}
 
 
 def _to_minute(moment):

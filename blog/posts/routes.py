@@ -46,7 +46,7 @@ def index():
 @cached_page
 def show(slug):
     post = _post_or_404(slug)
-    return render_template("posts/show.html", post=post)
+    return render_template("posts/show.html", post=post, related=post.related())
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])

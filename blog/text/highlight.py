@@ -37,6 +37,7 @@ MAX_HIGHLIGHTED = 3_000
 HIGHLIGHT_SECONDS = 0.5
 # Every class the formatter can write; the sanitiser keeps these and no others.
 TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
+_COMMENT = re.compile(r"\s*/\*.*?\*/")
 LANGUAGE_CLASS = re.compile(r"^language-[\w+#.-]{1,40}$")
 
 
@@ -111,4 +112,5 @@ def stylesheet():
     formatter = HtmlFormatter(style=InkwellCodeStyle)
     rules = (formatter.get_background_style_defs(CODE_BLOCK_SELECTOR)
              + formatter.get_token_style_defs(CODE_BLOCK_SELECTOR))
-    return "\n".join(rules) + "\n"
+    # Without the comments naming each token type ("Generic.Traceback" among them).
+    return "\n".join(_COMMENT.sub("", rule) for rule in rules) + "\n"
