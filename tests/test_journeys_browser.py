@@ -20,8 +20,8 @@ TITLE = "Compost heaps for small gardens"
 
 
 @pytest.fixture
-def app_config():
-    return {"WTF_CSRF_ENABLED": True}
+def app_config(mail_server):
+    return {"WTF_CSRF_ENABLED": True, "MAIL_URL": mail_server.url}
 
 
 @pytest.fixture
@@ -217,3 +217,47 @@ def test_an_admin_reads_the_charts_and_history_and_changes_a_role(
     page.goto(f"{live_server}/users/{newcomer.pk}")
     expect(page.locator(".profile .badge-role")).to_have_text("moderator")
     screenshot("profile-shows-the-new-role")
+
+
+def test_a_writer_who_forgot_the_password_resets_it_from_the_mailed_link(
+        live_server, page, screenshot, other_author, mail_server):
+    page.goto(f"{live_server}/auth/login")
+    page.click("text=Forgot your password?")
+    expect(page.locator("h1")).to_have_text("Reset your password")
+    page.fill("input[name=email]", " OLU@example.com")
+    page.click("main button[type=submit]")
+    expect(page.locator("main [role=status]")).to_contain_text(
+        "If an account exists for olu@example.com, a link is on its way")
+    screenshot("reset-asked")
+
+    delivered = mail_server.wait_for("olu@example.com")[0]
+    link = delivered.link("/auth/reset/")
+    assert link.startswith(f"{live_server}/auth/reset/"), "the link names the blog's own address"
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("Choose a new password")
+    page.fill("input[name=password]", "a fresh start today")
+    page.fill("input[name=password_confirm]", "a fresh start, today")
+    page.click("main button[type=submit]")
+    expect(page.locator(".field-errors")).to_have_text("The two passwords differ.")
+    page.fill("input[name=password]", "a fresh start today")
+    page.fill("input[name=password_confirm]", "a fresh start today")
+    screenshot("new-password")
+    page.click("main button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("Your password is changed")
+    expect(page.locator("h1")).to_have_text("Log in")
+    screenshot("password-changed")
+
+    log_in(page, live_server, "olu@example.com", "a fresh start today")
+    expect(page.locator(".site-nav .who")).to_have_text("Olu Writer")
+    page.click(".site-nav >> text=Settings")
+    settings = page.locator("nav.settings-nav a")
+    expect(settings).to_have_text(["Profile", "Password", "Email address", "Export your data",
+                                   "Delete account"])
+    settings.filter(has_text="Password").click()
+    expect(page.locator("h1")).to_have_text("Change your password")
+    screenshot("settings-password")
+
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("That link does not work")
+    expect(page.locator("main")).to_contain_text("used already")
+    screenshot("link-used")

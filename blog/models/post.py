@@ -13,7 +13,8 @@ import secrets
 import string
 
 from mongoengine import (
-    DateTimeField, ListField, NotUniqueError, Q, ReferenceField, StringField, ValidationError,
+    CASCADE, DateTimeField, ListField, NotUniqueError, Q, ReferenceField, StringField,
+    ValidationError,
 )
 
 from slugify import slugify as make_slug
@@ -106,7 +107,8 @@ class Post(TimestampedDocument):
     excerpt = StringField(default="")
     tags = ListField(StringField(max_length=MAX_TAG_LENGTH))
     status = StringField(choices=STATUSES, default="draft")
-    author = ReferenceField(User, required=True)
+    # Deleting an account deletes its posts, each with its own audit entry.
+    author = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     published_at = DateTimeField(null=True)
     # Filled by clean() from the title, tags and text (blog.search.analysis).
     search_terms = ListField(StringField())

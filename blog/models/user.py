@@ -55,6 +55,15 @@ def normalise_email(email):
     return email.strip().lower() if isinstance(email, str) else email
 
 
+def email_problem(email):
+    """Why ``email`` (normalised) cannot be an account's address, or None."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return "Give a valid email address, like name@example.com."
+    return None
+
+
 class Profile(EmbeddedDocument):
     bio = StringField(max_length=500, default="")
     age = IntField(min_value=13, max_value=120, null=True)
@@ -102,10 +111,9 @@ class User(UserMixin, TimestampedDocument):
         errors = {}
         if isinstance(self.email, str):
             self.email = normalise_email(self.email)
-            try:
-                validate_email(self.email, check_deliverability=False)
-            except EmailNotValidError:
-                errors["email"] = "Give a valid email address, like name@example.com."
+            problem = email_problem(self.email)
+            if problem:
+                errors["email"] = problem
         if isinstance(self.name, str):
             self.name = " ".join(self.name.split())
             if not self.name:
