@@ -51,7 +51,7 @@ def register_error_handlers(app):
         if error.code == 405 and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
         if error.code == 429:
-            headers["Retry-After"] = "60"
+            headers["Retry-After"] = str(getattr(error, "retry_after", None) or 60)
         if error.code == 503:
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         message = error.description if error.code not in (500,) else _generic_500()
