@@ -48,8 +48,15 @@ class Config:
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     API_RATE_LIMIT = "300 per minute"
-    # Each search ranks every match, so one client's searches are limited.
+    # Each search ranks every match, so one client's searches (the page's and the
+    # API's) are limited.
     SEARCH_RATE_LIMIT = "60 per minute"
+    # Sign-up attempts per client address.
+    REGISTER_RATE_LIMIT = "10 per hour"
+    # New posts per writer (previews not counted).
+    POST_RATE_LIMIT = "30 per hour"
+    # Previews and saves of posts per writer, new or edited.
+    EDIT_RATE_LIMIT = "60 per minute"
 
     CACHE_DEFAULT_TIMEOUT = 300
     # Redis socket timeouts, and how long a cache that failed is left alone.

@@ -189,6 +189,18 @@ def test_a_remember_cookie_is_useless_after_logout(app, client, auth):
     assert replay.get("/settings/profile").status_code == 302
 
 
+def test_logout_deletes_the_remember_cookie(client, auth):
+    auth.register()
+    auth.logout()
+    auth.login(remember="y")
+    assert client.get_cookie("remember_token") is not None
+    response = auth.logout()
+    deleted = [header for header in response.headers.getlist("Set-Cookie")
+               if header.startswith("remember_token=;")]
+    assert deleted and "Expires=Thu, 01 Jan 1970" in deleted[0]
+    assert client.get_cookie("remember_token") is None
+
+
 def test_changing_the_password_ends_other_sessions(app, client, auth):
     auth.register()
     other = app.test_client()
