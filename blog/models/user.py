@@ -66,7 +66,7 @@ def email_problem(email):
 
 
 class Profile(EmbeddedDocument):
-    bio = StringField(max_length=500, default="")
+    bio = StringField(max_length=500, default="", multiline=True)
     age = IntField(min_value=13, max_value=120, null=True)
     website = StringField(max_length=200, default="")
 
