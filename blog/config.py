@@ -23,6 +23,10 @@ class Config:
     # Log every database operation with its duration (FLASK_LOG_QUERIES=true).
     LOG_QUERIES = False
 
+    # The host names the blog answers to (a JSON list as FLASK_TRUSTED_HOSTS;
+    # ".example.org" also takes its subdomains); a request naming another gets a 400.
+    # None answers to any host.
+    TRUSTED_HOSTS = None
     # How many reverse proxies in front of the app set X-Forwarded-*: 0 trusts
     # none of those headers; behind one nginx, 1 (docs/deployment.md).
     PROXY_FIX_HOPS = 0
@@ -110,6 +114,12 @@ def load_config(app, test_config):
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
         raise ConfigurationError(
             f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
+    hosts = app.config["TRUSTED_HOSTS"]
+    if hosts is not None and (not isinstance(hosts, list) or not all(
+            isinstance(host, str) and host.strip() for host in hosts)):
+        raise ConfigurationError(
+            f"TRUSTED_HOSTS must be a JSON list of host names, like "
+            f'FLASK_TRUSTED_HOSTS=\'["blog.example.org"]\', not {hosts!r}.')
     _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
