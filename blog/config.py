@@ -52,9 +52,11 @@ class Config:
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     API_RATE_LIMIT = "300 per minute"
-    # Each search ranks every match, so one client's searches (the page's and the
-    # API's) are limited.
+    # Each search ranks up to SEARCH_CANDIDATES matches, so one client's searches (the
+    # page's and the API's together) are limited.
     SEARCH_RATE_LIMIT = "60 per minute"
+    # A search ranks at most this many of its newest matches, and says "2,000+" past that.
+    SEARCH_CANDIDATES = 2000
     # Sign-up attempts per client address.
     REGISTER_RATE_LIMIT = "10 per hour"
     # New posts per writer (previews not counted).
@@ -89,7 +91,8 @@ class Config:
 def load_config(app, test_config):
     """Defaults, then environment variables, then ``test_config``."""
     app.config.from_object(Config)
-    app.config["EMBEDDED_DB_PATH"] = os.path.join(app.instance_path, "embedded-db.json")
+    default_store = os.path.join(app.instance_path, "embedded.db")
+    app.config["EMBEDDED_DB_PATH"] = default_store
     for key in ("MONGODB_URI", "EMBEDDED_DB_PATH", "REDIS_URL", "SECRET_KEY", "MAIL_URL",
                 "MAIL_FROM", "RESET_TOKEN_MINUTES"):
         if os.environ.get(key):
@@ -97,6 +100,10 @@ def load_config(app, test_config):
     app.config.from_prefixed_env("FLASK")
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config["EMBEDDED_DB_PATH"] == default_store:
+        # Where versions before the SQLite file kept the store by default: imported once.
+        app.config.setdefault("EARLIER_EMBEDDED_DB_PATH",
+                              os.path.join(app.instance_path, "embedded-db.json"))
 
     relaxed = app.debug or app.testing
     if not app.config.get("SECRET_KEY"):
@@ -120,6 +127,10 @@ def load_config(app, test_config):
         raise ConfigurationError(
             f"TRUSTED_HOSTS must be a JSON list of host names, like "
             f'FLASK_TRUSTED_HOSTS=\'["blog.example.org"]\', not {hosts!r}.')
+    candidates = app.config["SEARCH_CANDIDATES"]
+    if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
+        raise ConfigurationError(
+            f"SEARCH_CANDIDATES must be a whole number from 1 up, not {candidates!r}.")
     _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]

@@ -8,7 +8,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTime
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from blog.models.querysets import PageNotFound
-from blog.store.embedded_file import EmbeddedStoreBusy
+from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
 from blog.web.forms import wants_json
 
@@ -82,6 +82,7 @@ def register_error_handlers(app):
     @app.errorhandler(ConnectionFailure)
     @app.errorhandler(AutoReconnect)
     @app.errorhandler(EmbeddedStoreBusy)
+    @app.errorhandler(EmbeddedStoreUnwritable)
     def database_down(error):
         log.error("database unreachable: %s", error)
         return error_response(503, ServiceUnavailable.description if wants_json() else

@@ -112,7 +112,9 @@ class Post(TimestampedDocument):
 
     meta = {
         "collection": "post",
-        "indexes": ["tags", ("status", "-published_at"), "author", "-created_at", "search_terms"],
+        # A search reads its newest matches through (search terms, status, time).
+        "indexes": [("tags", "status", "-published_at"), ("status", "-published_at"), "author",
+                    "-created_at", ("search_terms", "status", "-published_at")],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": PostQuerySet,
     }
