@@ -20,7 +20,8 @@ from blog.web.templating import datetime_text
 
 bp = Blueprint("posts", __name__)
 
-# A preview and a save each render the whole text: one budget per writer for both pages.
+# A preview, a save, publishing and restoring a revision each render the whole text:
+# one budget per writer for all of them.
 edit_limit = limiter.shared_limit(lambda: current_app.config["EDIT_RATE_LIMIT"], scope="edit",
                                   key_func=user_or_address, methods=["POST"])
 
@@ -123,6 +124,7 @@ def _saved_message(post, is_new):
 
 @bp.route("/posts/<slug>/publish", methods=["POST"])
 @login_required
+@edit_limit
 def publish(slug):
     post = _post_or_404(slug)
     if not post.can_edit(current_user):
