@@ -1,6 +1,7 @@
 """Writing, reading and finding posts."""
 import re
 import time
+from xml.etree import ElementTree
 
 import pytest
 
@@ -246,6 +247,19 @@ def test_preview_renders_without_saving(client, writer, app):
         assert Post.objects.count() == 0
 
 
+def test_control_characters_never_reach_a_post_or_the_feed(client, writer, app):
+    response = new_post(client, title="Control \x01 char", tags="tea\x00, news",
+                        content="Keeps\ttabs\r\nand lines\x00\x1b\x9f.")
+    assert response.status_code == 302
+    with app.app_context():
+        post = Post.objects.get()
+        assert post.title == "Control char" and post.tags == ["tea", "news"]
+        assert post.content == "Keeps\ttabs\nand lines."
+    feed = ElementTree.fromstring(client.get("/feed.atom").data)
+    titles = [title.text for title in feed.iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Control char" in titles
+
+
 def test_previewing_thousands_of_quotes_is_quick(client, writer):
     started = time.perf_counter()
     response = new_post(client, content="'\"" * 50_000, preview="1")
@@ -291,3 +305,25 @@ def test_pager_links_ignore_parameters_that_would_change_them(client, make_user,
         assert response.status_code == 200, url
         links = re.findall(r'<a href="([^"]*page=2[^"]*)"', response.get_data(as_text=True))
         assert links and all(link.startswith("/") and "//" not in link for link in links)
+
+
+@pytest.mark.parametrize("title, slug", [
+    ("Привет мир", "privet-mir"),
+    ("Søren's notes", "soren-s-notes"),
+    ("你好，世界", "ni-hao-shi-jie"),
+    ("Γειά σου Κόσμε", "geia-sou-kosme"),
+    ("Crème brûlée & co.", "creme-brulee-co"),
+    ("💥💥", "post"),
+    ("word " * 40, "-".join(["word"] * 16)),
+])
+def test_titles_in_any_script_get_readable_slugs(client, writer, title, slug):
+    response = new_post(client, title=title)
+    assert response.location == f"/posts/{slug}"
+    assert client.get(f"/posts/{slug}").status_code == 200
+
+
+def test_readable_slugs_still_never_collide(client, writer):
+    first = new_post(client, title="Привет мир").location
+    second = new_post(client, title="Privet Mir").location
+    assert first == "/posts/privet-mir"
+    assert re.fullmatch(r"/posts/privet-mir-[a-z0-9]{4}", second)

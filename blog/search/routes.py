@@ -1,7 +1,7 @@
 """The search page: ``GET /search?q=…&page=N``."""
 from flask import Blueprint, abort, current_app, render_template, request
 
-from blog.extensions import limiter
+from blog.extensions import search_limit
 from blog.models import Post
 from blog.search.query import MAX_QUERY_LENGTH, parse_query
 from blog.search.ranking import search_posts
@@ -19,7 +19,7 @@ def search_box_limit():
 
 
 @bp.route("/search")
-@limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
+@search_limit
 def results():
     try:
         query = parse_query(request.args.get("q", ""))
