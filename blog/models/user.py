@@ -55,6 +55,20 @@ def normalise_email(email):
     return email.strip().lower() if isinstance(email, str) else email
 
 
+def email_problem(email):
+    """Why an email address (normalised) cannot be used, or None."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return "Give a valid email address, like name@example.com."
+    return None
+
+
+def name_problem(name):
+    """Why a display name cannot be used, or None."""
+    return None if " ".join(name.split()) else "Give a name to show on your posts."
+
+
 class Profile(EmbeddedDocument):
     bio = StringField(max_length=500, default="")
     age = IntField(min_value=13, max_value=120, null=True)
@@ -102,14 +116,12 @@ class User(UserMixin, TimestampedDocument):
         errors = {}
         if isinstance(self.email, str):
             self.email = normalise_email(self.email)
-            try:
-                validate_email(self.email, check_deliverability=False)
-            except EmailNotValidError:
-                errors["email"] = "Give a valid email address, like name@example.com."
+            if email_problem(self.email):
+                errors["email"] = email_problem(self.email)
         if isinstance(self.name, str):
+            if name_problem(self.name):
+                errors["name"] = name_problem(self.name)
             self.name = " ".join(self.name.split())
-            if not self.name:
-                errors["name"] = "Give a name to show on your posts."
         if errors:
             raise ValidationError("Invalid user", errors=errors)
         self.stamp(utcnow())

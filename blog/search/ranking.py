@@ -9,7 +9,7 @@ The lookup is a multikey ``$all`` on ``search_terms`` plus plain equality and
 the same way.
 """
 from blog.models import Post
-from blog.models.querysets import MAX_PAGE, Page, PageNotFound, load_references
+from blog.models.querysets import MAX_PAGE, Page, PageNotFound, last_page, load_references
 from blog.text.analysis import phrase_pattern
 
 RANKING_FIELDS = ("title_terms", "tag_terms", "published_at")
@@ -21,12 +21,10 @@ def search_posts(query, page, limit, author=None, fields=Post.LIST_FIELDS):
     ``author`` restricts the search to one user's posts; ``fields`` are the
     fields loaded for the page's posts. Raises PageNotFound past the last page.
     """
-    if page > MAX_PAGE:
-        raise PageNotFound(page)
     ranked = _ranked_ids(query, author)
     start = (page - 1) * limit
-    if page > 1 and start >= len(ranked):
-        raise PageNotFound(page)
+    if page > MAX_PAGE or (page > 1 and start >= len(ranked)):
+        raise PageNotFound(page, last_page(len(ranked), limit))
     ids = ranked[start:start + limit]
     items = _load(ids, fields)
     load_references(items, "author")
