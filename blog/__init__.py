@@ -5,6 +5,7 @@ import os
 from flask import Flask
 
 from blog import models
+from blog.accounts.routes import bp as accounts_bp
 from blog.admin.routes import bp as admin_bp
 from blog.api.admin import bp as admin_api_bp
 from blog.api.routes import bp as api_bp
@@ -18,15 +19,18 @@ from blog.errors import register_error_handlers
 from blog.extensions import csrf, limiter, login_manager
 from blog.health.routes import bp as health_bp
 from blog.posts.routes import bp as posts_bp
+from blog.revisions import operations as revisions
+from blog.revisions.routes import bp as revisions_bp
 from blog.search.routes import bp as search_bp
-from blog.services import audit, sessions
+from blog.services import audit, mail, sessions
 from blog.store import connection
 from blog.users.routes import bp as users_bp
 from blog.web import timing
 from blog.web.security import add_security_headers, trust_proxies
 from blog.web.templating import register_template_helpers
 
-BLUEPRINTS = (auth_bp, posts_bp, search_bp, users_bp, admin_bp, api_bp, admin_api_bp, health_bp)
+BLUEPRINTS = (auth_bp, accounts_bp, posts_bp, revisions_bp, search_bp, users_bp, admin_bp, api_bp,
+              admin_api_bp, health_bp)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -48,6 +52,7 @@ def create_app(test_config=None):
     login_manager.user_loader(sessions.load_user)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
@@ -58,9 +63,10 @@ def create_app(test_config=None):
     register_error_handlers(app)
     register_template_helpers(app)
 
-    # The audit history and the cache follow every save and delete.
+    # The audit history, the cache and the posts' revisions follow every save and delete.
     audit.connect_signals()
     invalidation.connect_signals()
+    revisions.connect_signals()
 
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)
@@ -83,7 +89,9 @@ def unconfigured_app(problem):
 
 
 def disconnect_db(app):
-    """Close the app's database connection (the embedded store writes its file and lets go)."""
+    """Let go of what the app holds: the messages being sent finish (they read the database),
+    then the database connection closes (the embedded store writes its file and lets go)."""
+    mail.shutdown(app)
     connection.disconnect()
 
 

@@ -1,7 +1,11 @@
 """Settings, from defaults, the environment and ``create_app(test_config)``."""
+import math
 import os
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
+
+MAIL_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
 class ConfigurationError(RuntimeError):
@@ -52,15 +56,31 @@ class Config:
     CACHE_SOCKET_TIMEOUT = 0.25
     CACHE_RETRY_SECONDS = 2
     STATS_CACHE_TIMEOUT = 30
+    # Earlier versions kept per post; the oldest go first.
+    REVISIONS_KEPT = 50
     # On a server, transfers younger than this may still be in progress in another process.
     POINTS_RECOVERY_AGE = 60
+
+    # smtp://[user:pass@]host:port, smtp+starttls://…, smtps://…; unset: mail is written to
+    # the log in debug, and not sent at all otherwise (blog.services.mail).
+    MAIL_URL = None
+    MAIL_FROM = None
+    # Seconds the mail server has to answer each step before sending is given up.
+    MAIL_TIMEOUT = 5
+    RESET_TOKEN_MINUTES = 60
+    EMAIL_TOKEN_HOURS = 24
+    RESET_LIMIT_PER_ADDRESS = "5 per hour"
+    RESET_LIMIT_PER_IP = "20 per hour"
+    # Wrong current passwords on the account settings pages, per account.
+    PASSWORD_CHECK_FAILURES = "5 per 15 minutes"
 
 
 def load_config(app, test_config):
     """Defaults, then environment variables, then ``test_config``."""
     app.config.from_object(Config)
     app.config["EMBEDDED_DB_PATH"] = os.path.join(app.instance_path, "embedded-db.json")
-    for key in ("MONGODB_URI", "EMBEDDED_DB_PATH", "REDIS_URL", "SECRET_KEY"):
+    for key in ("MONGODB_URI", "EMBEDDED_DB_PATH", "REDIS_URL", "SECRET_KEY", "MAIL_URL",
+                "MAIL_FROM", "RESET_TOKEN_MINUTES"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
     app.config.from_prefixed_env("FLASK")
@@ -83,11 +103,45 @@ def load_config(app, test_config):
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
         raise ConfigurationError(
             f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
+    _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
         timeout = app.config["CACHE_SOCKET_TIMEOUT"]
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
             "socket_timeout": timeout, "socket_connect_timeout": timeout})
+
+
+def _check_mail_settings(config, relaxed):
+    for key in ("MAIL_TIMEOUT", "RESET_TOKEN_MINUTES", "EMAIL_TOKEN_HOURS"):
+        config[key] = _positive_number(key, config[key])
+    url = config.get("MAIL_URL")
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in MAIL_SCHEMES:
+        raise ConfigurationError(f"MAIL_URL must start with {', '.join(s + '://' for s in MAIL_SCHEMES)}"
+                           f" (it starts with {parts.scheme or 'no scheme'}).")
+    try:
+        parts.port  # parsed when read: a port that is not a number raises
+    except ValueError:
+        raise ConfigurationError("MAIL_URL has a port that is not a number from 0 to 65535.") from None
+    if not parts.hostname:
+        raise ConfigurationError("MAIL_URL names no host: smtp://host:port")
+    if not relaxed and not (config.get("SERVER_NAME") or config.get("TRUSTED_HOSTS")):
+        # Links in mail name the host a request claims: without a list of this blog's
+        # hosts, anyone could have a reset link point at their own site.
+        raise ConfigurationError("MAIL_URL is set, so set FLASK_TRUSTED_HOSTS (a JSON list of this "
+                           "blog's host names) or FLASK_SERVER_NAME, which links in mail use.")
+
+
+def _positive_number(key, value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(value, bool) or not 0 < number < math.inf:
+        raise ConfigurationError(f"{key} must be a number above 0, not {value!r}.")
+    return int(number) if number == int(number) else number
 
 
 def _instance_secret(instance_path):

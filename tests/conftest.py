@@ -1,8 +1,9 @@
 """flaskr-style fixtures: each test gets a fresh in-memory database.
 
-Also the app served on a local port (``live_server``) and a headless Chromium
+Also the app served on a local port (``live_server``), a headless Chromium
 page (``page``) for the browser tests, with ``screenshot`` saving what each
-step showed under ``test-output/screenshots/``.
+step showed under ``test-output/screenshots/``, and a real SMTP server
+(``mail_server``) for a module's ``app_config`` to name in ``MAIL_URL``.
 """
 import os
 import re
@@ -14,6 +15,7 @@ from werkzeug.serving import make_server
 
 from blog import create_app, disconnect_db
 from blog.models import Post, User
+from mail_server import MailServer
 from redis_server import RedisServer
 
 PASSWORD = "correct horse battery"
@@ -133,6 +135,16 @@ def post(author, make_post):
 
 
 @pytest.fixture
+def ann(make_user):
+    return make_user(email="ann@example.com", name="Ann")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user(email="bob@example.com", name="Bob")
+
+
+@pytest.fixture
 def admin(make_user):
     return make_user(email="admin@example.com", name="Ada Admin", role="admin")
 
@@ -187,6 +199,14 @@ def screenshot(request, page):
         page.screenshot(path=path, full_page=True)
         return path
     return take
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server in this process, keeping what it is sent."""
+    server = MailServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

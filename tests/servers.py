@@ -25,6 +25,7 @@ START_TIMEOUT = 30
 REQUEST_TIMEOUT = 30
 # Settings of the shell that runs the tests must not leak into the server.
 APP_ENVIRONMENT = re.compile(r"^(FLASK_|MONGODB_URI$|REDIS_URL$|SECRET_KEY$|EMBEDDED_DB_PATH$"
+                             r"|MAIL_URL$|MAIL_FROM$|RESET_TOKEN_MINUTES$"
                              r"|WEB_CONCURRENCY$|GUNICORN_)")
 
 

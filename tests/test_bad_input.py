@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 from blog.models import AuditLog, Post, Transfer, User
 from blog.models.post import MAX_TITLE, STATUSES, normalise_tags
+from blog.models.revision import Revision
 from blog.models.user import ROLES, STARTING_POINTS, normalise_email
+from blog.services import tokens
 from conftest import PASSWORD
 
 settings.register_profile(
@@ -39,7 +41,7 @@ class Inputs:
 
 
 AUDIT_FILTERS = ("action", "collection", "actor", "document", "from", "to", "page")
-POST_FORM = Inputs(form=("title", "content", "tags", "status", "save"),
+POST_FORM = Inputs(form=("title", "content", "tags", "status", "publish_at", "save"),
                    extra=("preview", "author", "slug", "published_at"))
 # What each endpoint reads.
 INPUTS = {
@@ -62,6 +64,10 @@ INPUTS = {
     "posts.new": POST_FORM,
     "posts.edit": POST_FORM,
     "posts.delete": Inputs(),
+    "posts.publish": Inputs(),
+    "revisions.index": Inputs(query=("page",)),
+    "revisions.show": Inputs(),
+    "revisions.restore": Inputs(),
     "posts.tags": Inputs(),
     "posts.tag": Inputs(query=("page",)),
     "posts.feed": Inputs(),
@@ -74,6 +80,14 @@ INPUTS = {
     "api.posts": Inputs(query=("q", "tag", "author", "page", "limit")),
     "api.post": Inputs(),
     "health.healthz": Inputs(),
+    "accounts.request_reset": Inputs(form=("email",)),
+    "accounts.reset_password": Inputs(form=("password", "password_confirm")),
+    "accounts.change_password": Inputs(form=("current_password", "password",
+                                             "password_confirm")),
+    "accounts.change_email": Inputs(form=("email", "current_password")),
+    "accounts.confirm_email": Inputs(),
+    "accounts.export": Inputs(),
+    "accounts.delete_account": Inputs(form=("password", "confirm"), extra=("email",)),
 }
 
 HOSTILE = [
@@ -102,7 +116,8 @@ ACCEPTED = {
     "tags": ["tea, News , TEA", "a, b, c, d, e, f, g, h, i, j, k"], "status": list(STATUSES),
     "role": list(ROLES), "points": ["1", "7", "100"], "age": ["30"],
     "website": ["https://example.com/me"], "bio": ["Hello."], "remember": ["y"],
-    "next": ["/tags/"],
+    "next": ["/tags/"], "publish_at": ["", "2031-02-03T04:05", "2001-05-06T07:08"],
+    "current_password": [PASSWORD], "confirm": ["delete"],
 }
 # Past the 1 MB request limit (413), or past each field's own limit.
 HUGE = ["é" * 600_000, "w " * 60_000]
@@ -125,20 +140,34 @@ def path_value(real):
 
 
 @pytest.fixture
+def app_config(mail_server):
+    """The account pages send mail, to a real server."""
+    return {"MAIL_URL": mail_server.url}
+
+
+@pytest.fixture
 def world(app, admin, make_user, make_post):
-    """Two users besides the admin, with published posts and drafts, and their ids."""
+    """Two users besides the admin, with published posts and drafts, their ids, and links
+    that the reader was mailed."""
     reader = make_user(email="reader@example.com", name="Reader")
     other = make_user(email="other@example.com", name="Other Writer")
     posts = [make_post(reader, title="Reader's post", tags=["tea"]),
              make_post(reader, title="Reader's draft", status="draft"),
              make_post(other, title="Other's draft", status="draft", tags=["secret"]),
              make_post(admin, title="Admin's post", tags=["news", "tea"])]
+    with app.app_context():
+        # Revisions 1 and 2 of the reader's post.
+        for words in ("Second words.", "Third words."):
+            posts[0].content = words
+            posts[0].save()
     return {
+        "token": [],
         "users": {"admin": admin, "user": reader},
         "posts": posts,
         "slug": [post.slug for post in posts],
         "user_id": [str(user.pk) for user in (admin, reader, other)] + [str(ObjectId())],
         "tag": ["tea", "news", "secret", "nothing-here"],
+        "number": ["1", "2", "3", "0", "999999999", "1000000000", "99999999999999999999"],
         "filename": ["css/site.css", "js/activity.js", "../blog/config.py",
                      "..%2f..%2fapp.py", "/etc/passwd"],
     }
@@ -146,9 +175,27 @@ def world(app, admin, make_user, make_post):
 
 def restore(world):
     """Put back what earlier examples changed, so that each starts from the same cast:
-    the roles, and the posts a fuzzed delete removed."""
-    for role, user in world["users"].items():
-        User.objects(pk=user.pk).update_one(set__role=role)
+    the accounts (one may have deleted itself, or changed its password or address), the
+    roles, the posts a fuzzed delete removed, and mailed links that were used."""
+    for role, user in list(world["users"].items()):
+        stored = User.objects(pk=user.pk).first()
+        if stored is None:
+            stored = User(email=user.email, name=user.name)
+            stored.set_password(PASSWORD)
+            stored.save()
+            world["users"][role] = stored
+            world["user_id"][world["user_id"].index(str(user.pk))] = str(stored.pk)
+            for post in world["posts"]:
+                if post.author.pk == user.pk:
+                    post.author = stored
+        if stored.email != user.email or not stored.check_password(PASSWORD):
+            stored.email = user.email
+            stored.set_password(PASSWORD)
+            stored.save()
+        User.objects(pk=stored.pk).update_one(set__role=role)
+    reader = world["users"]["user"]
+    world["token"][:] = [tokens.reset_token(reader),
+                         tokens.email_token(reader, "changed@example.com"), "not-a-token"]
     for post in world["posts"]:
         if not Post.objects(slug=post.slug).count():
             Post(author=post.author, title=post.title, tags=post.tags, status=post.status,
@@ -199,7 +246,8 @@ def send(client, draw, world, rule, method):
 @pytest.mark.parametrize("body", [{"email": True, "password": ["x"]}, False, " ", [1, 2],
                                   {"title": {"$gt": ""}, "tags": {"a": 1}, "status": None}])
 @pytest.mark.parametrize("url", ["/auth/register", "/auth/login", "/posts/new",
-                                 "/settings/profile"])
+                                 "/settings/profile", "/auth/reset", "/settings/password",
+                                 "/settings/email", "/settings/delete"])
 def test_a_json_body_sent_to_a_form_gets_the_form_errors(client, auth, make_user, url, body):
     make_user(email="ann@example.com")
     if not url.startswith("/auth/"):
@@ -310,7 +358,9 @@ def assert_stored_data_is_valid(passwords):
         assert isinstance(raw["points"], int) and raw["points"] >= 0
         assert raw["password_hash"].startswith("$2b$")
 
+    post_ids = set()
     for raw in Post._get_collection().find():
+        post_ids.add(raw["_id"])
         Post.objects.get(pk=raw["_id"]).validate()
         assert raw["title"] == " ".join(raw["title"].split()) and raw["title"]
         assert len(raw["title"]) <= MAX_TITLE
@@ -320,14 +370,20 @@ def assert_stored_data_is_valid(passwords):
         assert raw["author"] in user_ids
         assert not unsafe_markup(raw["html"]), unsafe_markup(raw["html"])
 
+    for raw in Revision._get_collection().find():
+        Revision.objects.get(pk=raw["_id"]).validate()
+        assert raw["post"] in post_ids, "a deleted post takes its revisions with it"
+
     balances = {user_id: STARTING_POINTS for user_id in user_ids}
     for transfer in Transfer._get_collection().find():
         Transfer.objects.get(pk=transfer["_id"]).validate()
         assert transfer["state"] in ("done", "cancelled"), "no transfer left half-done"
         if transfer["state"] == "done":
-            if transfer.get("sender"):
+            # A deleted account's balance went with it; its transfers stay in the ledger.
+            if transfer.get("sender") in balances:
                 balances[transfer["sender"]] -= transfer["amount"]
-            balances[transfer["recipient"]] += transfer["amount"]
+            if transfer["recipient"] in balances:
+                balances[transfer["recipient"]] += transfer["amount"]
     assert balances == {raw["_id"]: raw["points"] for raw in users}, "balances match the ledger"
 
     hashes = {value for raw in users for value in (raw["password_hash"], raw["session_token"])}

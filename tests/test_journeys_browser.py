@@ -20,8 +20,8 @@ TITLE = "Compost heaps for small gardens"
 
 
 @pytest.fixture
-def app_config():
-    return {"WTF_CSRF_ENABLED": True}
+def app_config(mail_server):
+    return {"WTF_CSRF_ENABLED": True, "MAIL_URL": mail_server.url}
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def log_in(page, base, email, password=PASSWORD):
     page.click("main button[type=submit]")
 
 
-def test_a_newcomer_writes_publishes_finds_sends_kudos_and_leaves(live_server, page, screenshot,
+def test_a_newcomer_writes_publishes_revises_finds_sends_kudos_and_leaves(live_server, page, screenshot,
                                                         other_author):
     page.goto(live_server)
     expect(page.locator(".card-title")).to_have_text(["Notes on sourdough starters"])
@@ -66,7 +66,7 @@ def test_a_newcomer_writes_publishes_finds_sends_kudos_and_leaves(live_server, p
     page.click("button[name=save]")
     expect(page.locator("article.post h1")).to_have_text(TITLE)
     expect(page.locator("article.post .notice")).to_have_text(
-        "This post is a draft: only you and admins can see it.")
+        "This post is a draft: only its author, moderators and admins can see it.")
     expect(page.locator("article.post .tags .tag")).to_have_text(["gardening", "compost heaps"])
     post_url = page.url
     screenshot("draft-saved")
@@ -90,6 +90,23 @@ def test_a_newcomer_writes_publishes_finds_sends_kudos_and_leaves(live_server, p
     expect(page.locator("article.post .notice")).to_have_count(0)
     expect(page.locator("article.post .prose li")).to_have_count(3)
     screenshot("published")
+
+    page.click("article.post >> text=Edit")
+    page.fill("textarea[name=content]", page.input_value("textarea[name=content]").replace(
+        "turn it monthly", "turn it weekly"))
+    page.click("button[name=save]")
+    expect(page.locator("article.post .prose li").first).to_have_text("turn it weekly")
+    page.click("article.post >> text=Revisions")
+    expect(page.locator("table.revisions tbody tr")).to_have_count(2)
+    page.click("table.revisions >> text=#2")
+    expect(page.locator(".word-diff del")).to_have_text(["monthly"])
+    expect(page.locator(".word-diff ins")).to_have_text(["weekly"])
+    screenshot("revision-compared")
+    page.click("button:has-text('Restore revision 2')")
+    expect(page.locator(".flash-success")).to_contain_text("Revision 2 restored")
+    expect(page.locator("article.post .prose li").first).to_have_text("turn it monthly")
+    assert page.url == post_url
+    screenshot("revision-restored")
 
     page.fill(".search-box input[name=q]", "composting heap")
     page.press(".search-box input[name=q]", "Enter")
@@ -201,3 +218,47 @@ def test_an_admin_reads_the_charts_and_history_and_changes_a_role(
     page.goto(f"{live_server}/users/{newcomer.pk}")
     expect(page.locator(".profile .badge-role")).to_have_text("moderator")
     screenshot("profile-shows-the-new-role")
+
+
+def test_a_writer_who_forgot_the_password_resets_it_from_the_mailed_link(
+        live_server, page, screenshot, other_author, mail_server):
+    page.goto(f"{live_server}/auth/login")
+    page.click("text=Forgot your password?")
+    expect(page.locator("h1")).to_have_text("Reset your password")
+    page.fill("input[name=email]", " OLU@example.com")
+    page.click("main button[type=submit]")
+    expect(page.locator("main [role=status]")).to_contain_text(
+        "If an account exists for olu@example.com, a link is on its way")
+    screenshot("reset-asked")
+
+    delivered = mail_server.wait_for("olu@example.com")[0]
+    link = delivered.link("/auth/reset/")
+    assert link.startswith(f"{live_server}/auth/reset/"), "the link names the blog's own address"
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("Choose a new password")
+    page.fill("input[name=password]", "a fresh start today")
+    page.fill("input[name=password_confirm]", "a fresh start, today")
+    page.click("main button[type=submit]")
+    expect(page.locator(".field-errors")).to_have_text("The two passwords differ.")
+    page.fill("input[name=password]", "a fresh start today")
+    page.fill("input[name=password_confirm]", "a fresh start today")
+    screenshot("new-password")
+    page.click("main button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("Your password is changed")
+    expect(page.locator("h1")).to_have_text("Log in")
+    screenshot("password-changed")
+
+    log_in(page, live_server, "olu@example.com", "a fresh start today")
+    expect(page.locator(".site-nav .who")).to_have_text("Olu Writer")
+    page.click(".site-nav >> text=Settings")
+    settings = page.locator("nav.settings-nav a")
+    expect(settings).to_have_text(["Profile", "Password", "Email address", "Export your data",
+                                   "Delete account"])
+    settings.filter(has_text="Password").click()
+    expect(page.locator("h1")).to_have_text("Change your password")
+    screenshot("settings-password")
+
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("That link does not work")
+    expect(page.locator("main")).to_contain_text("used already")
+    screenshot("link-used")

@@ -14,16 +14,6 @@ from blog.services import points
 from conftest import PASSWORD, make_config
 
 
-@pytest.fixture
-def ann(make_user):
-    return make_user(email="ann@example.com", name="Ann")
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user(email="bob@example.com", name="Bob")
-
-
 def balance(app, user):
     with app.app_context():
         return User.objects.get(pk=user.pk).points

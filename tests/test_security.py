@@ -81,7 +81,7 @@ def test_a_crash_shows_no_traceback(production_app):
 @pytest.mark.parametrize("url, method, status, text", [
     ("/nowhere", "get", 404, b"Page not found"),
     ("/auth/logout", "get", 405, b"Method not allowed"),
-    ("/posts/x/delete", "get", 405, b"Method not allowed"),
+    ("/posts/x/publish", "get", 405, b"Method not allowed"),
     ("/auth/login?next=x", "put", 405, b"Method not allowed"),
 ])
 def test_error_pages_use_the_site_layout(client, url, method, status, text):
@@ -106,7 +106,7 @@ class TestCsrf:
         author = make_user(email="author@example.com")
         post = make_post(author, title="Target")
         values = {"slug": post.slug, "user_id": str(author.pk), "id": str(author.pk),
-                  "tag": "x"}
+                  "tag": "x", "number": 1}
         post_rules = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
         assert len(post_rules) >= 6
         for rule in post_rules:

@@ -52,7 +52,7 @@ def _search(text, tag, author, page_number, limit):
 @bp.route("/posts/<slug>")
 def post(slug):
     found = Post.by_slug(slug)
-    if found is None or not found.is_published:
+    if found is None or not found.is_visible:
         abort(404, description="There is no published post with that slug.")
     item = post_item(found)
     item["content"] = found.content

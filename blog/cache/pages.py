@@ -6,6 +6,7 @@ the page depends on its URL alone. A page is stored under its full URL
 (scheme, host, path and query string) in the group ``PAGES``, which any
 change to a post or a user forgets (``invalidation``), and only when
 rendering it left nothing personal: no session written, no CSRF token made.
+A page is kept no later than the next scheduled post's time (``lifetimes``).
 
 The lookup runs in front of the Flask app (``PageCache`` wraps its WSGI
 callable), so a cached page costs one round trip to the cache and none of
@@ -18,6 +19,7 @@ import hashlib
 from flask import current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
+from blog.cache.lifetimes import visible_posts_lifetime
 from blog.cache.values import Entry
 from blog.models.base import PAGES
 from blog.web.timing import server_timing_value
@@ -88,7 +90,8 @@ def _store(response):
         response.vary.add("Cookie")
         headers = [(name, value) for name, value in response.headers.items()
                    if name.lower() not in NOT_STORED]
-        entry.set((response.get_data(), headers))
+        # Lists leave out scheduled posts until their time: no page outlives that.
+        entry.set((response.get_data(), headers), timeout=visible_posts_lifetime)
     return response
 
 

@@ -158,9 +158,17 @@ class Entry:
             self.value = stored[1]
 
     def set(self, value, timeout=None):
+        """Store ``value`` for ``timeout`` seconds (the default when None; nothing is
+        stored for 0). ``timeout`` may be a function giving it, called only when the
+        cache is there to store into."""
         if self.version is None:
             return
-        timeout = timeout or current_app.config["CACHE_DEFAULT_TIMEOUT"]
+        if callable(timeout):
+            timeout = timeout()
+        if timeout is None:
+            timeout = current_app.config["CACHE_DEFAULT_TIMEOUT"]
+        if timeout <= 0:
+            return
         try:
             _call(cache.set, self.key, (self.version, value), timeout)
         except CacheUnavailable:
@@ -168,7 +176,8 @@ class Entry:
 
 
 def cached(name, compute, timeout=None, group=None):
-    """The cached value of ``name``, computed and stored on a miss (None is never stored)."""
+    """The cached value of ``name``, computed and stored on a miss (None is never stored);
+    ``timeout`` as ``Entry.set`` takes it."""
     entry = Entry(name, group)
     if entry.value is not None:
         return entry.value

@@ -5,7 +5,7 @@ from blog.models.base import STATISTICS, BlogDocument, utcnow
 from blog.models.querysets import BlogQuerySet
 
 ACTIONS = ("create", "update", "delete", "login", "login_failed", "logout", "role_change",
-           "transfer")
+           "transfer", "restore")
 # Actors that are not a user: the command line, the app itself, a visitor not logged in.
 CLI, SYSTEM, ANONYMOUS = "cli", "system", "anonymous"
 

@@ -1,19 +1,32 @@
-"""Posts: Markdown content, tags, a publishing status and a permanent slug."""
+"""Posts: Markdown content, tags, a publishing status and a permanent slug.
+
+A post is *visible* (on every list, feed, search, count and API answer, and
+readable by anyone) when it is published and its publish time has come; a
+published post whose time is still ahead is *scheduled*. ``PostQuerySet.visible``
+is the one place that rule becomes a query, and ``Post.is_visible`` the one
+place it is checked on a loaded post: nothing runs when the time comes, the
+queries compare with the current time.
+"""
 import re
 import secrets
 import string
 import unicodedata
 
 from mongoengine import (
-    DateTimeField, ListField, NotUniqueError, ReferenceField, StringField, ValidationError,
+    CASCADE, DateTimeField, ListField, NotUniqueError, Q, ReferenceField, StringField,
+    ValidationError,
 )
 
-from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, utcnow
+from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, aware, utcnow
+from blog.models.querysets import BlogQuerySet
 from blog.models.user import User
 from blog.text.analysis import index_fields
 from blog.text.markdown import excerpt, plain_text, render_markdown
 
 STATUSES = ("draft", "published", "archived")
+# How the writer's dashboard groups posts: a published post still waiting for
+# its publish time is "scheduled".
+SHOWN_STATUSES = ("draft", "scheduled", "published", "archived")
 MAX_TITLE = 200
 MAX_CONTENT = 100_000
 MAX_TAGS = 10
@@ -65,6 +78,20 @@ def normalise_tags(tags):
     return result
 
 
+class PostQuerySet(BlogQuerySet):
+    def visible(self, now=None):
+        """Posts everyone may read: published, with their publish time come."""
+        return self.filter(status="published", published_at__lte=now or utcnow())
+
+    def not_visible(self, now=None):
+        """Drafts, archived posts and scheduled posts: what only their editors see."""
+        return self.filter(Q(status__ne="published") | Q(published_at__gt=now or utcnow()))
+
+    def scheduled(self, now=None):
+        """Published posts whose publish time is still ahead."""
+        return self.filter(status="published", published_at__gt=now or utcnow())
+
+
 class Post(TimestampedDocument):
     title = StringField(required=True, max_length=MAX_TITLE)
     slug = StringField(max_length=MAX_SLUG_WITH_SUFFIX, unique=True)
@@ -73,7 +100,8 @@ class Post(TimestampedDocument):
     excerpt = StringField(default="")
     tags = ListField(StringField(max_length=MAX_TAG_LENGTH))
     status = StringField(choices=STATUSES, default="draft")
-    author = ReferenceField(User, required=True)
+    # Deleting an account deletes its posts, each with its own audit entry.
+    author = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     published_at = DateTimeField(null=True)
     # Filled by clean() from the title, tags and text (blog.search.analysis).
     search_terms = ListField(StringField())
@@ -85,6 +113,7 @@ class Post(TimestampedDocument):
         "collection": "post",
         "indexes": ["tags", ("status", "-published_at"), "author", "-created_at", "search_terms"],
         "ordering": ["-published_at", "-created_at"],
+        "queryset_class": PostQuerySet,
     }
 
     audited = True
@@ -102,8 +131,24 @@ class Post(TimestampedDocument):
         return (PAGES, TAG_COUNTS, STATISTICS)
 
     @property
-    def is_published(self):
-        return self.status == "published"
+    def is_visible(self):
+        """Published, with its publish time come: the rule ``PostQuerySet.visible`` queries."""
+        return (self.status == "published" and self.published_at is not None
+                and not self.appears_later)
+
+    @property
+    def is_scheduled(self):
+        return self.status == "published" and self.appears_later
+
+    @property
+    def appears_later(self):
+        """Its publish time is still ahead (a scheduled post, or a draft planned for later)."""
+        return self.published_at is not None and aware(self.published_at) > utcnow()
+
+    @property
+    def shown_status(self):
+        """The status as the writer's dashboard names it (one of SHOWN_STATUSES)."""
+        return "scheduled" if self.is_scheduled else self.status
 
     def clean(self):
         errors = {}
@@ -157,6 +202,21 @@ class Post(TimestampedDocument):
                 self.slug = f"{slugify(self.title)}-{_random_suffix()}"
         raise NotUniqueError(f"no free slug for {self.title!r}")
 
+    def set_publish_time(self, moment):
+        """Appear at ``moment`` (aware) once published. None means now, or the time the
+        post was first published if it has been. The same minute again (a form shows
+        times to the minute) changes nothing."""
+        if moment is None:
+            if self.appears_later:
+                self.published_at = None
+        elif self.published_at is None or _to_minute(aware(self.published_at)) != moment:
+            self.published_at = moment
+
+    def publish(self):
+        """Published now, or at the time it was first published if it has been."""
+        self.set_publish_time(None)
+        self.status = "published"
+
     def can_edit(self, user):
         return user.is_authenticated and (user.is_moderator or self._author_id() == user.pk)
 
@@ -164,9 +224,9 @@ class Post(TimestampedDocument):
         return user.is_authenticated and (user.is_admin or self._author_id() == user.pk)
 
     def can_view(self, user):
-        if self.is_published:
-            return True
-        return user.is_authenticated and (user.is_admin or self._author_id() == user.pk)
+        """Anyone sees a visible post; a draft, an archived or a scheduled post only
+        those who may edit it."""
+        return self.is_visible or self.can_edit(user)
 
     def _author_id(self):
         value = self._data.get("author")
@@ -180,12 +240,19 @@ class Post(TimestampedDocument):
         return cls.objects(slug=slug).first()
 
     @classmethod
-    def published(cls):
-        return cls.objects(status="published").order_by("-published_at", "-id")
+    def visible(cls):
+        """The visible posts, newest first."""
+        return cls.objects.visible().order_by("-published_at", "-id")
+
+    @classmethod
+    def next_publication(cls):
+        """When the next scheduled post becomes visible, or None when none is waiting."""
+        upcoming = cls.objects.scheduled().order_by("published_at").only("published_at").first()
+        return aware(upcoming.published_at) if upcoming else None
 
     @classmethod
     def tag_counts(cls, limit=None):
-        """Tags of published posts with their counts, most used first."""
+        """Tags of visible posts with their counts, most used first."""
         pipeline = [
             {"$unwind": "$tags"},
             {"$group": {"_id": "$tags", "count": {"$sum": 1}}},
@@ -193,13 +260,17 @@ class Post(TimestampedDocument):
         ]
         if limit:
             pipeline.append({"$limit": limit})
-        rows = cls.objects(status="published").aggregate(pipeline)
+        rows = cls.objects.visible().aggregate(pipeline)
         return [{"tag": row["_id"], "count": row["count"]} for row in rows]
 
     @classmethod
     def listing(cls):
-        """Published posts with only the fields a list shows."""
-        return cls.published().only(*cls.LIST_FIELDS)
+        """Visible posts, newest first, with only the fields a list shows."""
+        return cls.visible().only(*cls.LIST_FIELDS)
+
+
+def _to_minute(moment):
+    return moment.replace(second=0, microsecond=0)
 
 
 def _random_suffix():

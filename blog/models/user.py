@@ -56,7 +56,7 @@ def normalise_email(email):
 
 
 def email_problem(email):
-    """Why an email address (normalised) cannot be used, or None."""
+    """Why ``email`` (normalised) cannot be an account's address, or None."""
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
@@ -116,11 +116,13 @@ class User(UserMixin, TimestampedDocument):
         errors = {}
         if isinstance(self.email, str):
             self.email = normalise_email(self.email)
-            if email_problem(self.email):
-                errors["email"] = email_problem(self.email)
+            problem = email_problem(self.email)
+            if problem:
+                errors["email"] = problem
         if isinstance(self.name, str):
-            if name_problem(self.name):
-                errors["name"] = name_problem(self.name)
+            problem = name_problem(self.name)
+            if problem:
+                errors["name"] = problem
             self.name = " ".join(self.name.split())
         if errors:
             raise ValidationError("Invalid user", errors=errors)

@@ -3,15 +3,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
+from blog.cache.lifetimes import visible_posts_lifetime
 from blog.cache.pages import cached_page
 from blog.cache.values import cached
 from blog.models import Post
 from blog.models.base import TAG_COUNTS
 from blog.models.post import split_tags
 from blog.models.querysets import load_references
+from blog.models.revision import Revision
 from blog.posts.forms import PostForm
 from blog.text.markdown import render_markdown
 from blog.web.forms import apply_model_errors, page_arg
+from blog.web.templating import datetime_text
 
 bp = Blueprint("posts", __name__)
 
@@ -34,7 +37,7 @@ def _post_or_404(slug):
 @cached_page
 def index():
     page = Post.listing().paginate(page_arg(), _per_page(), related=["author"])
-    tags = cached(TAG_COUNTS, Post.tag_counts)
+    tags = cached(TAG_COUNTS, Post.tag_counts, timeout=visible_posts_lifetime)
     return render_template("posts/index.html", page=page, tags=tags[:SIDEBAR_TAGS])
 
 
@@ -67,6 +70,8 @@ def _post_form(post=None):
     form = PostForm(obj=post)
     if post is not None and request.method == "GET":
         form.tags.data = ", ".join(post.tags)
+        # Only a time still ahead is shown: empty keeps a time that has come.
+        form.publish_at.data = post.published_at if post.appears_later else None
     return form
 
 
@@ -79,25 +84,51 @@ def _edit(form, post, is_new):
             post.title = form.title.data
             post.content = form.content.data or ""
             post.tags = split_tags(form.tags.data)
+            post.set_publish_time(form.publish_at.data)
             post.status = form.status.data
             try:
                 post.save()
             except ValidationError as error:
                 apply_model_errors(form, error)
             else:
-                flash("Post created." if is_new else "Post saved.", "success")
+                flash(_saved_message(post, is_new), "success")
                 return redirect(url_for("posts.show", slug=post.slug))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("posts/edit.html", form=form, post=post, is_new=is_new,
                            preview=preview), status
 
 
-@bp.route("/posts/<slug>/delete", methods=["POST"])
+def _saved_message(post, is_new):
+    if post.is_scheduled:
+        return f"Scheduled for {datetime_text(post.published_at)} UTC."
+    return "Post created." if is_new else "Post saved."
+
+
+@bp.route("/posts/<slug>/publish", methods=["POST"])
+@login_required
+def publish(slug):
+    post = _post_or_404(slug)
+    if not post.can_edit(current_user):
+        abort(403, description="Only the author, moderators and admins can publish this post.")
+    if post.status == "published":
+        flash("This post is already published.", "info")
+    else:
+        post.publish()
+        post.save()
+        flash("Published.", "success")
+    return redirect(url_for("posts.show", slug=post.slug))
+
+
+@bp.route("/posts/<slug>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug):
+    """GET asks first, naming what goes with the post; POST deletes."""
     post = _post_or_404(slug)
     if not post.can_delete(current_user):
         abort(403, description="Only the author and admins can delete this post.")
+    if request.method == "GET":
+        return render_template("posts/delete.html", post=post,
+                               revisions=Revision.objects(post=post).count())
     post.delete()
     flash(f"“{post.title}” was deleted.", "info")
     return redirect(url_for("posts.index"))
@@ -106,7 +137,8 @@ def delete(slug):
 @bp.route("/tags/")
 @cached_page
 def tags():
-    return render_template("posts/tags.html", tags=cached(TAG_COUNTS, Post.tag_counts))
+    tags = cached(TAG_COUNTS, Post.tag_counts, timeout=visible_posts_lifetime)
+    return render_template("posts/tags.html", tags=tags)
 
 
 @bp.route("/tags/<tag>")
@@ -120,7 +152,7 @@ def tag(tag):
 @bp.route("/feed.atom")
 @cached_page
 def feed():
-    return _atom(Post.published(), title="All posts", self_url=url_for("posts.feed"),
+    return _atom(Post.visible(), title="All posts", self_url=url_for("posts.feed"),
                  page_url=url_for("posts.index"))
 
 
@@ -128,7 +160,7 @@ def feed():
 @cached_page
 def tag_feed(tag):
     tag = tag.strip().lower()
-    return _atom(Post.published()(tags=tag), title=f"Posts tagged {tag}",
+    return _atom(Post.visible()(tags=tag), title=f"Posts tagged {tag}",
                  self_url=url_for("posts.tag_feed", tag=tag),
                  page_url=url_for("posts.tag", tag=tag))
 

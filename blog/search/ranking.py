@@ -1,6 +1,6 @@
 """Finding and ordering the posts that match a query.
 
-One query fetches every matching published post with only the few fields
+One query fetches every matching visible post with only the few fields
 ranking needs (never the content); phrases are checked and the matches
 ordered here; a second query loads the page's posts and a third their
 authors. So a page costs the same three operations however many posts match.
@@ -16,7 +16,7 @@ RANKING_FIELDS = ("title_terms", "tag_terms", "published_at")
 
 
 def search_posts(query, page, limit, author=None, fields=Post.LIST_FIELDS):
-    """One page of the published posts matching ``query`` (a searchable SearchQuery).
+    """One page of the visible posts matching ``query`` (a searchable SearchQuery).
 
     ``author`` restricts the search to one user's posts; ``fields`` are the
     fields loaded for the page's posts. Raises PageNotFound past the last page.
@@ -54,8 +54,8 @@ def _ranked_ids(query, author):
 
 
 def _lookup(query, author):
-    """Published posts holding every required stem and tag and none of the excluded ones."""
-    conditions = {"status": "published"}
+    """Visible posts holding every required stem and tag and none of the excluded ones."""
+    conditions = {}
     if query.required_terms:
         conditions["search_terms__all"] = query.required_terms
     if query.excluded_terms:
@@ -67,7 +67,7 @@ def _lookup(query, author):
     if author is not None:
         conditions["author"] = author
     # Ranking orders the matches, so the database need not sort them.
-    return Post.objects(**conditions).order_by()
+    return Post.objects.visible()(**conditions).order_by()
 
 
 def _rank(post, words):

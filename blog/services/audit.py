@@ -8,9 +8,10 @@ signal: load a document afresh rather than reload one that will be saved.)
 Events that change no document (a login, a failed login, a transfer of
 points) are recorded with ``record``.
 
-The actor is the logged-in user of the current request, ``anonymous`` for a
-request with nobody logged in, whoever ``acting_as`` names (the ``flask``
-commands act as ``cli``), and ``system`` otherwise.
+The actor is whoever ``acting_for`` names (the owner of a mailed link), the
+logged-in user of the current request, ``anonymous`` for a request with nobody
+logged in, whoever ``acting_as`` names (the ``flask`` commands act as ``cli``),
+and ``system`` otherwise.
 """
 import contextlib
 import contextvars
@@ -41,6 +42,7 @@ MAX_LABEL = 300
 _action_override = contextvars.ContextVar("audit_action_override", default=None)
 _suppressed = contextvars.ContextVar("audit_suppressed", default=None)
 _actor_outside_requests = contextvars.ContextVar("audit_actor", default=SYSTEM)
+_acting_user = contextvars.ContextVar("audit_acting_user", default=None)
 _connected = False
 
 
@@ -68,6 +70,17 @@ def acting_as(actor):
         yield
     finally:
         _actor_outside_requests.reset(token)
+
+
+@contextlib.contextmanager
+def acting_for(user):
+    """Record what happens inside as done by ``user``, who is not logged in but proved who
+    they are another way (a link mailed to them)."""
+    token = _acting_user.set((user.pk, user.email))
+    try:
+        yield
+    finally:
+        _acting_user.reset(token)
 
 
 def record(action, document=None, changes=None, *, collection=None, document_id=None,
@@ -258,7 +271,14 @@ def _truncate(text, limit):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def actor_name():
+    """Who is acting now, as an entry names them: an email, or cli, system or anonymous."""
+    return _actor()[1]
+
+
 def _actor():
+    if _acting_user.get() is not None:
+        return _acting_user.get()
     if has_request_context():
         user = current_user
         if user and user.is_authenticated:

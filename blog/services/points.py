@@ -46,6 +46,8 @@ log = logging.getLogger("blog.points")
 MAX_KUDOS = 100
 MAX_GRANT = 10_000
 FINISHED, CANCELLED = "finished", "cancelled"
+# How the ledger and its audit entries name a sender or recipient whose account was deleted.
+DELETED_ACCOUNT = "a deleted account"
 
 
 class TransferRefused(ValueError):
@@ -230,11 +232,11 @@ def _finish(transfer, balances=None, recovering=False):
 
 def _record(transfer, sender_id, recipient_id, balances):
     emails = dict(User.objects(pk__in=[sender_id, recipient_id]).scalar("id", "email"))
-    recipient = emails.get(recipient_id, "a deleted user")
+    recipient = emails.get(recipient_id, DELETED_ACCOUNT)
     if sender_id is None:
         label = f"{transfer.amount} points granted to {recipient}"
     else:
-        sender = emails.get(sender_id, "a deleted user")
+        sender = emails.get(sender_id, DELETED_ACCOUNT)
         label = f"{transfer.amount} points from {sender} to {recipient}"
     changes = {"transfer": str(transfer.pk), "amount": transfer.amount}
     if balances is not None:

@@ -4,8 +4,9 @@ The user behind a logged-in request is cached until the user is saved or
 deleted. The password hash stays out of the cache, so that user cannot be
 saved: code that changes the current user saves a copy from ``fresh_user()``.
 """
-from flask import session
+from flask import current_app, request, session
 from flask_login import current_user, login_user
+from flask_login.config import COOKIE_NAME
 
 from blog.cache.values import cached
 from blog.models import User
@@ -33,3 +34,10 @@ def start_session(user, remember=False):
     """A fresh session for ``user``: nothing from before the login is kept."""
     session.clear()
     login_user(user, remember=remember)
+
+
+def continue_session(user):
+    """Keep this browser logged in as ``user``, whose session token has just changed (which
+    ended every session); a browser that was remembered stays remembered."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    start_session(user, remember=remembered)

@@ -10,10 +10,12 @@ from datetime import datetime, timezone
 
 from flask import current_app
 
+from blog.cache.lifetimes import visible_posts_lifetime
 from blog.cache.values import cached
 from blog.models import AuditLog, Post, User
 from blog.models.base import STATISTICS
-from blog.models.post import STATUSES
+from blog.models.base import utcnow
+from blog.models.post import SHOWN_STATUSES
 from blog.models.user import ROLES
 
 MONTHS = 24
@@ -22,18 +24,20 @@ TOP_AUTHORS = 10
 
 
 def dashboard_stats():
-    """Every statistic, from the cache while no user, post or audit entry has been written."""
-    return cached(STATISTICS, compute_stats, current_app.config["STATS_CACHE_TIMEOUT"])
+    """Every statistic, from the cache while no user, post or audit entry has been written
+    and no scheduled post has become visible."""
+    return cached(STATISTICS, compute_stats, timeout=lambda: visible_posts_lifetime(
+        current_app.config["STATS_CACHE_TIMEOUT"]))
 
 
 def compute_stats(now=None):
-    now = now or datetime.now(timezone.utc)
+    now = now or utcnow()
     months = last_months(now, MONTHS)
     return {
-        "totals": totals(),
+        "totals": totals(now),
         "usersByRole": users_by_role(),
-        "postsByMonth": published_by_month(months),
-        "postsByMonthAndStatus": written_by_month_and_status(months),
+        "postsByMonth": published_by_month(months, now),
+        "postsByMonthAndStatus": written_by_month_and_status(months, now),
         "topTags": Post.tag_counts(TOP_TAGS),
         "topAuthors": top_authors(TOP_AUTHORS),
         "signupsByMonth": signups_by_month(months),
@@ -53,17 +57,26 @@ def _window(months):
             datetime(last_year + last_month // 12, last_month % 12 + 1, 1, tzinfo=timezone.utc))
 
 
-def _per_month(document_class, date_field, months, match=None, split=None):
-    """Counts per calendar month of ``date_field`` (and per value of ``split``)."""
+def _per_month(documents, date_field, months, split=None):
+    """Counts of ``documents`` (a queryset) per calendar month of ``date_field``, and per
+    value of the expression ``split``."""
     start, end = _window(months)
     key = {"year": {"$year": f"${date_field}"}, "month": {"$month": f"${date_field}"}}
     if split:
-        key["split"] = f"${split}"
+        key["split"] = split
     pipeline = [
-        {"$match": {**(match or {}), date_field: {"$gte": start, "$lt": end}}},
+        {"$match": {date_field: {"$gte": start, "$lt": end}}},
         {"$group": {"_id": key, "count": {"$sum": 1}}},
     ]
-    return document_class.objects.aggregate(pipeline)
+    return documents.aggregate(pipeline)
+
+
+def _shown_status(now):
+    """The status as an aggregation expression, "scheduled" for a published post whose
+    time has not come: such a post counts as published nowhere until then."""
+    return {"$cond": [{"$and": [{"$eq": ["$status", "published"]},
+                                {"$gt": ["$published_at", now]}]},
+                      "scheduled", "$status"]}
 
 
 def _zero_filled(months, rows):
@@ -72,15 +85,15 @@ def _zero_filled(months, rows):
             for year, month in months]
 
 
-def published_by_month(months):
-    """Posts now published, by the month they were published."""
-    rows = _per_month(Post, "published_at", months, match={"status": "published"})
+def published_by_month(months, now):
+    """Posts visible now, by the month they were published."""
+    rows = _per_month(Post.objects.visible(now), "published_at", months)
     return _zero_filled(months, rows)
 
 
-def written_by_month_and_status(months):
+def written_by_month_and_status(months, now):
     """Posts by the month they were written, split by their status now."""
-    rows = _per_month(Post, "created_at", months, split="status")
+    rows = _per_month(Post.objects, "created_at", months, split=_shown_status(now))
     counts = {}
     for row in rows:
         key = (row["_id"]["year"], row["_id"]["month"])
@@ -88,13 +101,13 @@ def written_by_month_and_status(months):
     result = []
     for year, month in months:
         found = counts.get((year, month), {})
-        split = {status: found.get(status, 0) for status in STATUSES}
+        split = {status: found.get(status, 0) for status in SHOWN_STATUSES}
         result.append({"year": year, "month": month, **split, "count": sum(split.values())})
     return result
 
 
 def signups_by_month(months):
-    return _zero_filled(months, _per_month(User, "created_at", months))
+    return _zero_filled(months, _per_month(User.objects, "created_at", months))
 
 
 def users_by_role():
@@ -114,8 +127,8 @@ def users_by_role():
 
 
 def top_authors(limit):
-    """Authors with the most published posts; ties in id order, so the list is stable."""
-    rows = list(Post.objects(status="published").aggregate([
+    """Authors with the most visible posts; ties in id order, so the list is stable."""
+    rows = list(Post.objects.visible().aggregate([
         {"$group": {"_id": "$author", "count": {"$sum": 1}}},
         {"$sort": {"count": -1, "_id": 1}},
         {"$limit": limit},
@@ -127,17 +140,17 @@ def top_authors(limit):
              "count": row["count"]} for row in rows]
 
 
-def totals():
+def totals(now):
     by_status = {row["_id"]: row["count"] for row in Post.objects.aggregate([
-        {"$group": {"_id": "$status", "count": {"$sum": 1}}},
+        {"$group": {"_id": _shown_status(now), "count": {"$sum": 1}}},
     ])}
-    tags = list(Post.objects(status="published").aggregate([
+    tags = list(Post.objects.visible(now).aggregate([
         {"$unwind": "$tags"}, {"$group": {"_id": "$tags"}}, {"$count": "tags"},
     ]))
     return {
         "users": User.objects.count(),
         "posts": sum(by_status.values()),
-        **{status: by_status.get(status, 0) for status in STATUSES},
+        **{status: by_status.get(status, 0) for status in SHOWN_STATUSES},
         "tags": tags[0]["tags"] if tags else 0,
         "auditEntries": AuditLog.objects.count(),
     }

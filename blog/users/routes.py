@@ -32,7 +32,7 @@ def _profile_page(user, kudos_form=None, status=200):
         post._data["author"] = user
     unpublished = []
     if current_user.is_authenticated and (current_user.pk == user.pk or current_user.is_admin):
-        unpublished = list(Post.objects(author=user, status__ne="published")
+        unpublished = list(Post.objects(author=user).not_visible()
                            .only(*Post.LIST_FIELDS).order_by("-updated_at")
                            .limit(OWN_UNPUBLISHED_SHOWN))
     return render_template("users/profile.html", user=user, page=page, unpublished=unpublished,

@@ -10,14 +10,19 @@ from blog.models.base import aware
 from blog.text.diff import is_changed, word_diff
 
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
-# A dot in the part of an email before the @.
-EMAIL_NAME_DOT = re.compile(r"\.(?=[^@\s]*@)")
+# Where an email may wrap: before its @, and after a dot of the name before it.
+EMAIL_BREAK = re.compile(r"(@|\.(?=[^@\s]*@))")
 # A time as the audit history stores it: ISO 8601, in UTC.
 ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?")
 
 
 def date(value):
     return aware(value).strftime("%-d %B %Y") if value else ""
+
+
+def datetime_text(value):
+    """A date and time in UTC as people read them: ``5 May 2025, 14:30``."""
+    return aware(value).astimezone(timezone.utc).strftime("%-d %B %Y, %H:%M") if value else ""
 
 
 def isodate(value):
@@ -34,9 +39,17 @@ def utc(value):
 
 def breakable(text):
     """Text with emails in it, which may wrap before an @ or after a dot of the name
-    before it, rather than inside a word, where a column is narrow."""
-    escaped = EMAIL_NAME_DOT.sub(".<wbr>", str(escape(text)))
-    return Markup(escaped.replace("@", "<wbr>@"))
+    before it, rather than inside a word, where a column is narrow. The text is escaped;
+    only the break points are markup."""
+    pieces = []
+    for part in EMAIL_BREAK.split(str(text)):
+        if part == "@":
+            pieces.append(Markup("<wbr>@"))
+        elif part == ".":
+            pieces.append(Markup(".<wbr>"))
+        else:
+            pieces.append(escape(part))
+    return Markup("").join(pieces)
 
 
 def is_object_id(value):
@@ -67,11 +80,14 @@ def page_url(number, base=None):
 def register_template_helpers(app):
     app.add_template_filter(date)
     app.add_template_filter(isodate)
+    app.add_template_filter(datetime_text, "datetime")
     app.add_template_filter(utc)
     app.add_template_filter(breakable)
-    app.add_template_filter(word_diff)
-    app.add_template_test(is_changed, "changed")
+    # {{ old|diff_pieces(new) }}: word_diff's pieces, for templates/macros/diff.html.
+    app.add_template_filter(word_diff, "diff_pieces")
     app.add_template_test(is_object_id, "object_id")
     app.add_template_test(is_instant, "instant")
     app.add_template_global(page_url)
+    # {% if pieces is changed %}: whether word_diff's pieces hold an insertion or deletion.
+    app.add_template_test(is_changed, "changed")
     app.add_template_global(lambda: datetime.now(timezone.utc).year, "current_year")

@@ -1,0 +1,79 @@
+"""Everything the blog holds about one person, as JSON-ready data (``/settings/export``).
+
+Never the password hash or the session token. A fixed number of queries,
+however much the person wrote.
+"""
+from mongoengine.queryset.visitor import Q
+
+from blog.api.items import audit_item
+from blog.models import AuditLog, Post, Transfer, User
+from blog.models.base import utcnow
+from blog.models.revision import Revision
+from blog.services.points import DELETED_ACCOUNT
+from blog.web.templating import isodate
+
+POST_FIELDS = ("id", "slug", "title", "status", "tags", "content", "created_at", "updated_at",
+               "published_at")
+
+
+def account_data(user):
+    return {
+        "exportedAt": isodate(utcnow()),
+        "profile": _profile(user),
+        "posts": _posts(user),
+        "kudos": _kudos(user),
+        "audit": [audit_item(entry) for entry in AuditLog.objects(
+            Q(actor_id=user.pk) | Q(collection="user", document_id=user.pk)).order_by("at", "id")],
+    }
+
+
+def _profile(user):
+    return {
+        "id": str(user.pk), "email": user.email, "name": user.name, "role": user.role,
+        "bio": user.profile.bio, "age": user.profile.age, "website": user.profile.website,
+        "points": user.points, "createdAt": isodate(user.created_at),
+        "updatedAt": isodate(user.updated_at),
+    }
+
+
+def _posts(user):
+    """Every post the person wrote, each with the earlier versions its revisions keep."""
+    posts = list(Post.objects(author=user).only(*POST_FIELDS).order_by("created_at", "id"))
+    revisions = {}
+    for revision in Revision.objects(post__in=[post.pk for post in posts]).only(
+            "post", "number", "title", "content", "tags", "created_at").as_pymongo():
+        revisions.setdefault(revision["post"], []).append({
+            "number": revision["number"], "title": revision["title"],
+            "content": revision.get("content", ""), "tags": revision.get("tags", []),
+            "createdAt": isodate(revision.get("created_at"))})
+    return [{
+        "id": str(post.pk), "slug": post.slug, "title": post.title, "status": post.status,
+        "tags": post.tags, "content": post.content, "createdAt": isodate(post.created_at),
+        "updatedAt": isodate(post.updated_at), "publishedAt": isodate(post.published_at),
+        "revisions": revisions.get(post.pk, []),
+    } for post in posts]
+
+
+def _kudos(user):
+    transfers = list(Transfer.objects(Q(sender=user.pk) | Q(recipient=user.pk))
+                     .order_by("created_at", "id").as_pymongo())
+    others = {transfer.get(side) for transfer in transfers for side in ("sender", "recipient")}
+    others.discard(None)
+    names = dict(User.objects(pk__in=list(others)).scalar("id", "name"))
+    sent, received = [], []
+    for transfer in transfers:
+        item = {"id": str(transfer["_id"]), "amount": transfer["amount"],
+                "state": transfer["state"], "at": isodate(transfer["created_at"])}
+        if transfer.get("sender") == user.pk:
+            sent.append({**item, "to": _person(transfer["recipient"], names)})
+        if transfer["recipient"] == user.pk:
+            sender = transfer.get("sender")
+            received.append({**item, "from": _person(sender, names) if sender else
+                             {"id": None, "name": "an admin's grant"}})
+    return {"sent": sent, "received": received}
+
+
+def _person(user_id, names):
+    if user_id not in names:
+        return {"id": None, "name": DELETED_ACCOUNT}
+    return {"id": str(user_id), "name": names[user_id]}
