@@ -18,13 +18,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", 8))
 
 # A request that takes longer than this is stuck: its worker is restarted.
 timeout = 30
-# Time for requests in flight to finish, and the embedded store to be written, on a restart.
+# Time for requests in flight to finish, and the embedded store to be closed, on a restart.
 graceful_timeout = 20
 # The proxy keeps connections open to gunicorn; close idle ones after a while.
 keepalive = 5
 
-# The app is created in each worker, after the fork: PyMongo clients and the
-# embedded store's writer thread do not survive a fork.
+# The app is created in each worker, after the fork: neither PyMongo clients nor
+# the embedded store's SQLite connection survive a fork.
 preload_app = False
 
 # Requests larger than these are refused before the app sees them.

@@ -139,7 +139,7 @@ def main():
     env = {key: value for key, value in os.environ.items()
            if key not in ("MONGODB_URI", "REDIS_URL", "FLASK_DEBUG")}
     env.update(SECRET_KEY=secrets.token_hex(16),
-               EMBEDDED_DB_PATH=os.path.join(folder, "embedded-db.json"))
+               EMBEDDED_DB_PATH=os.path.join(folder, "embedded.db"))
     seed(env, args.posts)
     redis, redis_url = start_redis(folder)
     try:

@@ -48,8 +48,10 @@ class Config:
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     API_RATE_LIMIT = "300 per minute"
-    # Each search ranks every match, so one client's searches are limited.
+    # Each search ranks up to SEARCH_CANDIDATES matches, so one client's searches are limited.
     SEARCH_RATE_LIMIT = "60 per minute"
+    # A search ranks at most this many of its newest matches, and says "2,000+" past that.
+    SEARCH_CANDIDATES = 2000
 
     CACHE_DEFAULT_TIMEOUT = 300
     # Redis socket timeouts, and how long a cache that failed is left alone.
@@ -78,7 +80,8 @@ class Config:
 def load_config(app, test_config):
     """Defaults, then environment variables, then ``test_config``."""
     app.config.from_object(Config)
-    app.config["EMBEDDED_DB_PATH"] = os.path.join(app.instance_path, "embedded-db.json")
+    default_store = os.path.join(app.instance_path, "embedded.db")
+    app.config["EMBEDDED_DB_PATH"] = default_store
     for key in ("MONGODB_URI", "EMBEDDED_DB_PATH", "REDIS_URL", "SECRET_KEY", "MAIL_URL",
                 "MAIL_FROM", "RESET_TOKEN_MINUTES"):
         if os.environ.get(key):
@@ -86,6 +89,10 @@ def load_config(app, test_config):
     app.config.from_prefixed_env("FLASK")
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config["EMBEDDED_DB_PATH"] == default_store:
+        # Where versions before the SQLite file kept the store by default: imported once.
+        app.config.setdefault("EARLIER_EMBEDDED_DB_PATH",
+                              os.path.join(app.instance_path, "embedded-db.json"))
 
     relaxed = app.debug or app.testing
     if not app.config.get("SECRET_KEY"):
@@ -103,6 +110,10 @@ def load_config(app, test_config):
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
         raise ConfigurationError(
             f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
+    candidates = app.config["SEARCH_CANDIDATES"]
+    if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
+        raise ConfigurationError(
+            f"SEARCH_CANDIDATES must be a whole number from 1 up, not {candidates!r}.")
     _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]

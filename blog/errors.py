@@ -7,7 +7,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTime
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from blog.models.querysets import PageNotFound
-from blog.store.embedded_file import EmbeddedStoreBusy
+from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
 from blog.web.forms import wants_json
 from blog.web.templating import page_url
@@ -54,7 +54,7 @@ def register_error_handlers(app):
         if error.code == 405 and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
         if error.code == 429:
-            headers["Retry-After"] = "60"
+            headers["Retry-After"] = str(getattr(error, "retry_after", None) or 60)
         if error.code == 503:
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         message = error.description if error.code not in (500,) else _generic_500()
@@ -84,6 +84,7 @@ def register_error_handlers(app):
     @app.errorhandler(ConnectionFailure)
     @app.errorhandler(AutoReconnect)
     @app.errorhandler(EmbeddedStoreBusy)
+    @app.errorhandler(EmbeddedStoreUnwritable)
     def database_down(error):
         log.error("database unreachable: %s", error)
         return error_response(503, ServiceUnavailable.description if wants_json() else

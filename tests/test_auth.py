@@ -1,12 +1,15 @@
 """Registration, login, logout and sessions, as a visitor meets them."""
 import re
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import bcrypt
 import pytest
 
 from blog import create_app, disconnect_db
-from blog.models import User
+from blog.models import AuditLog, User
 from conftest import PASSWORD, make_config
 
 
@@ -230,12 +233,73 @@ class TestRateLimits:
         assert response.status_code == 429
         assert b"Too many requests" in response.data
 
-    def test_five_failures_lock_the_account_not_others(self, app, client, auth):
+    def test_five_failures_lock_that_address_out_of_that_account_only(self, app, auth):
         auth.register()
         auth.logout()
-        for number in range(5):
-            other_ip = app.test_client()
-            other_ip.environ_base["REMOTE_ADDR"] = f"10.0.0.{number}"
-            type(auth)(other_ip).login(password="wrong password")
-        assert auth.login().status_code == 429
-        assert auth.login(email="someone@example.com").status_code == 401
+        attacker = from_address(app, "203.0.113.9")
+        assert [attacker.post("/auth/login", data=WRONG).status_code
+                for _ in range(6)] == [401] * 5 + [429]
+        locked = attacker.post("/auth/login", data={"email": "ann@example.com",
+                                                    "password": PASSWORD})
+        assert locked.status_code == 429
+        assert "Try again in 15 minutes" in locked.get_data(as_text=True)
+        assert 880 <= int(locked.headers["Retry-After"]) <= 900
+        owner = from_address(app, "198.51.100.20")
+        assert owner.post("/auth/login", data={"email": "ann@example.com",
+                                               "password": PASSWORD}).status_code == 302
+        assert attacker.post("/auth/login", data={**WRONG, "email": "bob@example.com"}
+                             ).status_code == 401, "other accounts from that address still answer"
+
+    def test_guesses_from_many_addresses_never_lock_the_owner_out(self, app, auth):
+        auth.register()
+        auth.logout()
+        for number in range(12):
+            for password in ("", "wrong password"):
+                from_address(app, f"10.0.0.{number}").post(
+                    "/auth/login", data={"email": "ANN@example.com", "password": password})
+        assert auth.login().status_code == 302
+
+    def test_a_successful_login_starts_the_count_again(self, app, auth):
+        auth.register()
+        auth.logout()
+        for _ in range(4):
+            auth.login(password="wrong password")
+        assert auth.login().status_code == 302
+        auth.logout()
+        assert [auth.login(password="wrong password").status_code
+                for _ in range(5)] == [401] * 5
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "BCRYPT_ROUNDS": 12,
+                                         "LOGIN_LIMIT_PER_IP": "100 per minute"}])
+def test_simultaneous_guesses_check_no_more_passwords_than_the_limit(app, make_user,
+                                                                     live_server):
+    make_user(email="ann@example.com")
+    start = threading.Barrier(16)
+    statuses = []
+
+    def guess():
+        body = urllib.parse.urlencode(WRONG).encode()
+        start.wait()
+        try:
+            with urllib.request.urlopen(f"{live_server}/auth/login", body, timeout=60) as reply:
+                statuses.append(reply.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    guesses = [threading.Thread(target=guess) for _ in range(16)]
+    for thread in guesses:
+        thread.start()
+    for thread in guesses:
+        thread.join(90)
+    assert sorted(statuses) == [401] * 5 + [429] * 11
+    with app.app_context():
+        assert AuditLog.objects(action="login_failed").count() == 5
+
+
+WRONG = {"email": "ann@example.com", "password": "wrong password"}
+
+
+def from_address(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client

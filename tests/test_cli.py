@@ -170,7 +170,7 @@ def in_a_terminal(store, *args):
 
 @pytest.mark.slow
 def test_long_commands_show_a_progress_bar_with_a_count_and_a_rate(tmp_path):
-    store = tmp_path / "embedded-db.json"
+    store = tmp_path / "embedded.db"
     shown = in_a_terminal(store, "seed", "demo", "--users", "7", "--posts", "240", "--seed", "3")
     assert re.search(r"Writing users .*7/7 .*\d users/s", shown), shown
     assert re.search(r"Writing posts .*240/240 .*\d posts/s", shown), shown

@@ -34,7 +34,7 @@ def flask(environ, *args):
 
 @pytest.fixture
 def store(tmp_path):
-    return tmp_path / "embedded-db.json"
+    return tmp_path / "embedded.db"
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ SAVES_EACH = 6
 
 @pytest.fixture
 def server(tmp_path):
-    environ = server_environment(tmp_path / "embedded-db.json")
+    environ = server_environment(tmp_path / "embedded.db")
     run_cli(environ, "create-admin", ADMIN, "--password", PASSWORD, "--name", "Admin")
     server = GunicornServer(environ, tmp_path / "gunicorn.log").start()
     yield server

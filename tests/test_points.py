@@ -233,7 +233,7 @@ def test_points_recover_command(app, runner, monkeypatch, ann, bob):
 
 
 def test_a_restart_finishes_what_a_crash_left(tmp_path, monkeypatch):
-    config = make_config(MONGODB_URI=None, EMBEDDED_DB_PATH=str(tmp_path / "store.json"))
+    config = make_config(MONGODB_URI=None, EMBEDDED_DB_PATH=str(tmp_path / "store.db"))
     first = create_app(config)
     with first.app_context():
         ann = User(email="ann@example.com", name="Ann", password_hash="x")

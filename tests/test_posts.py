@@ -1,5 +1,6 @@
 """Writing, reading and finding posts."""
 import re
+import time
 
 import pytest
 
@@ -241,6 +242,24 @@ def test_preview_renders_without_saving(client, writer, app):
                                                "tags": "", "status": "draft", "preview": "1"})
     assert response.status_code == 200
     assert b"<strong>bold</strong>" in response.data and b"has not been saved" in response.data
+    with app.app_context():
+        assert Post.objects.count() == 0
+
+
+def test_previewing_thousands_of_quotes_is_quick(client, writer):
+    started = time.perf_counter()
+    response = new_post(client, content="'\"" * 50_000, preview="1")
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 200 and "&#39;&#34;&#39;&#34;" in response.get_data(as_text=True)
+
+
+def test_text_too_costly_to_format_is_refused_quickly_and_nothing_is_saved(client, writer, app):
+    for extra in ({"preview": "1"}, {}):
+        started = time.perf_counter()
+        response = new_post(client, content="![" * 50_000, **extra)
+        assert time.perf_counter() - started < 2
+        assert response.status_code == 400
+        assert "more formatting than can be shown at once" in response.get_data(as_text=True)
     with app.app_context():
         assert Post.objects.count() == 0
 

@@ -4,7 +4,9 @@ from html import unescape
 
 import pytest
 
+from blog import create_app
 from blog.models import Post
+from conftest import make_config
 from search_corpus import PUBLISHED, load_corpus, slug, slugs
 
 RESULT = re.compile(r'<h2 class="card-title"><a href="/posts/([^"]+)">')
@@ -226,3 +228,38 @@ def test_reindex_rebuilds_the_stored_terms(app, client, runner, corpus):
     assert found(client, '"green tea"') == slugs("green-tea")
     with app.app_context():
         assert Post.objects(slug=slug("green-tea")).first().updated_at == before
+
+
+class TestRankingIsBoundedByTheCandidates:
+    """SEARCH_CANDIDATES: a search ranks only its newest matches, and says there are more."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"SEARCH_CANDIDATES": 3}
+
+    def test_the_newest_matches_are_ranked_and_the_count_says_there_are_more(self, client,
+                                                                             corpus):
+        # Five posts match; the two oldest (both title matches) are not among the newest three.
+        assert found(client, "compost") == slugs("tomatoes", "kitchen-scraps", "weekend-jobs")
+        page = text(search(client, "compost"))
+        assert "3+ posts match" in page
+        assert "Only the 3 newest matches are ranked" in page
+        assert search(client, "compost", page=2).status_code == 404
+        body = client.get("/api/posts", query_string={"q": "compost"}).json
+        assert [item["slug"] for item in body["data"]] == found(client, "compost")
+        assert body["metadata"]["total"] == 3
+
+    def test_up_to_as_many_matches_as_candidates_are_counted_exactly(self, client, corpus):
+        assert found(client, "flask") == slugs("flask-deploy", "flask-views")
+        page = text(search(client, "flask"))
+        assert "2 posts match" in page and "newest matches" not in page
+        assert found(client, "green tag:tea") == slugs("green-black", "green-tea",
+                                                       "tea-gardeners")
+        page = text(search(client, "green tag:tea"))
+        assert "3 posts match" in page and "newest matches" not in page
+
+
+def test_the_number_of_candidates_must_be_a_positive_whole_number():
+    for bad in (0, -5, "many", True):
+        with pytest.raises(RuntimeError, match="SEARCH_CANDIDATES must be a whole number"):
+            create_app(make_config(SEARCH_CANDIDATES=bad))

@@ -1,6 +1,6 @@
 """The JSON API: read-only, with the seed's response shape."""
 from bson import ObjectId
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app
 
 from blog.api.items import post_item
 from blog.api.responses import ok, paging
@@ -46,7 +46,8 @@ def _search(text, tag, author, page_number, limit):
         return Page(items=[], total=0, page=page_number, limit=limit)
     if tag and tag not in query.tags:
         query.tags.append(tag)
-    return search_posts(query, page_number, limit, author=author or None)
+    return search_posts(query, page_number, limit, current_app.config["SEARCH_CANDIDATES"],
+                        author=author or None)
 
 
 @bp.route("/posts/<slug>")

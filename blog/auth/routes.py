@@ -2,13 +2,16 @@
 import re
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from mongoengine import NotUniqueError, ValidationError
+from werkzeug.exceptions import TooManyRequests
 
+from blog.auth import attempts
 from blog.auth.forms import LoginForm, RegisterForm
 from blog.extensions import limiter
 from blog.models import User
-from blog.models.user import check_password_hash, normalise_email
+from blog.models.user import MAX_EMAIL_LENGTH, check_password_hash, normalise_email
 from blog.services import audit
 from blog.services.sessions import fresh_user, start_session
 from blog.web.forms import apply_model_errors
@@ -17,13 +20,10 @@ from blog.web.security import safe_next_url
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _login_account_key():
+def _login_account():
+    """The account a login form names, as the failure count knows it."""
     email = request.form.get("email", "")
-    return f"login-account:{normalise_email(email)[:254]}"
-
-
-def _login_failed(response):
-    return response.status_code != 302
+    return normalise_email(email)[:MAX_EMAIL_LENGTH]
 
 
 def _typed_email(text):
@@ -62,16 +62,20 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], methods=["POST"],
-               key_func=_login_account_key, deduct_when=_login_failed)
 def login():
     form = LoginForm()
     next_url = safe_next_url(request.args.get("next"))
+    if request.method == "POST":
+        try:
+            attempts.claim(_login_account(), get_remote_address())
+        except attempts.TooManyFailures as error:
+            raise TooManyRequests(description=error.message, retry_after=error.retry_after)
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
         password_ok = check_password_hash(user.password_hash if user else None,
                                           form.password.data)
         if user is not None and password_ok:
+            attempts.succeeded(_login_account(), get_remote_address())
             start_session(user, remember=form.remember.data)
             audit.record("login", user)
             flash(f"Welcome back, {user.name}.", "success")

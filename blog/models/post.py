@@ -21,7 +21,7 @@ from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument,
 from blog.models.querysets import BlogQuerySet
 from blog.models.user import User
 from blog.text.analysis import index_fields
-from blog.text.markdown import excerpt, plain_text, render_markdown
+from blog.text.markdown import TooComplex, excerpt, plain_text, render_markdown
 
 STATUSES = ("draft", "published", "archived")
 # How the writer's dashboard groups posts: a published post still waiting for
@@ -111,7 +111,9 @@ class Post(TimestampedDocument):
 
     meta = {
         "collection": "post",
-        "indexes": ["tags", ("status", "-published_at"), "author", "-created_at", "search_terms"],
+        # A search reads its newest matches through (search terms, status, time).
+        "indexes": [("tags", "status", "-published_at"), ("status", "-published_at"), "author",
+                    "-created_at", ("search_terms", "status", "-published_at")],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": PostQuerySet,
     }
@@ -163,10 +165,14 @@ class Post(TimestampedDocument):
                 errors.update(error.errors)
         if self.status not in STATUSES:
             errors["status"] = "Choose draft, published or archived."
+        if isinstance(self.content, str) and len(self.content) <= MAX_CONTENT:
+            try:
+                self.html = render_markdown(self.content)
+            except TooComplex as error:
+                errors["content"] = str(error)
         if errors:
             raise ValidationError("Invalid post", errors=errors)
         if isinstance(self.content, str) and len(self.content) <= MAX_CONTENT:
-            self.html = render_markdown(self.content)
             self.excerpt = excerpt(self.html)
             if isinstance(self.title, str):
                 for name, value in self.search_fields().items():

@@ -26,6 +26,8 @@ class Page:
     total: int
     page: int
     limit: int
+    # True when more items match than ``total`` counts (a search ranks only so many).
+    more_than_total: bool = False
 
     @property
     def pages(self):

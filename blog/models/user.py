@@ -18,6 +18,7 @@ ROLES = ("user", "moderator", "admin")
 STARTING_POINTS = 100
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72
+MAX_EMAIL_LENGTH = 254
 DEFAULT_BCRYPT_ROUNDS = 12
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
@@ -81,7 +82,7 @@ class Profile(EmbeddedDocument):
 
 
 class User(UserMixin, TimestampedDocument):
-    email = StringField(required=True, max_length=254, unique=True)
+    email = StringField(required=True, max_length=MAX_EMAIL_LENGTH, unique=True)
     name = StringField(required=True, max_length=80)
     password_hash = StringField(required=True)
     role = StringField(choices=ROLES, default="user")

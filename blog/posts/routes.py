@@ -12,7 +12,7 @@ from blog.models.post import split_tags
 from blog.models.querysets import load_references
 from blog.models.revision import Revision
 from blog.posts.forms import PostForm
-from blog.text.markdown import render_markdown
+from blog.text.markdown import TooComplex, render_markdown
 from blog.web.forms import apply_model_errors, page_arg
 from blog.web.templating import datetime_text
 
@@ -79,7 +79,10 @@ def _edit(form, post, is_new):
     preview = None
     if form.validate_on_submit():
         if "preview" in request.form:
-            preview = render_markdown(form.content.data)
+            try:
+                preview = render_markdown(form.content.data)
+            except TooComplex as error:
+                form.content.errors = list(form.content.errors) + [str(error)]
         else:
             post.title = form.title.data
             post.content = form.content.data or ""

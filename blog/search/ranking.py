@@ -1,12 +1,15 @@
 """Finding and ordering the posts that match a query.
 
-One query fetches every matching visible post with only the few fields
-ranking needs (never the content); phrases are checked and the matches
-ordered here; a second query loads the page's posts and a third their
-authors. So a page costs the same three operations however many posts match.
-The lookup is a multikey ``$all`` on ``search_terms`` plus plain equality and
-``$nin`` on values this module builds, which MongoDB and mongomock both run
-the same way.
+One query fetches the newest ``candidates`` matching visible posts (2,000 by
+default, ``SEARCH_CANDIDATES``) with only the few fields ranking needs (never
+the content); phrases are checked and those matches ordered here; a second
+query loads the page's posts and a third their authors. So a page costs the
+same three operations, and reads at most ``candidates`` posts, however many
+match: a common word on a large blog is ranked among its newest matches, and
+the page says there are more. The lookup is a multikey ``$all`` on
+``search_terms`` plus plain equality and ``$nin`` on values this module builds,
+newest first, which MongoDB serves from the index on (search terms, status,
+publication time) and mongomock runs the same way.
 """
 from blog.models import Post
 from blog.models.querysets import MAX_PAGE, Page, PageNotFound, last_page, load_references
@@ -15,34 +18,38 @@ from blog.text.analysis import phrase_pattern
 RANKING_FIELDS = ("title_terms", "tag_terms", "published_at")
 
 
-def search_posts(query, page, limit, author=None, fields=Post.LIST_FIELDS):
-    """One page of the visible posts matching ``query`` (a searchable SearchQuery).
+def search_posts(query, page, limit, candidates, author=None, fields=Post.LIST_FIELDS):
+    """One page of the visible posts matching ``query`` (a searchable SearchQuery),
+    ranked among the newest ``candidates`` matches.
 
     ``author`` restricts the search to one user's posts; ``fields`` are the
-    fields loaded for the page's posts. Raises PageNotFound past the last page.
+    fields loaded for the page's posts. The page's ``total`` is a lower bound
+    (``more_than_total``) when more posts match than were ranked. Raises
+    PageNotFound past the last page.
     """
-    ranked = _ranked_ids(query, author)
+    ranked, more = _ranked_ids(query, author, candidates)
     start = (page - 1) * limit
     if page > MAX_PAGE or (page > 1 and start >= len(ranked)):
         raise PageNotFound(page, last_page(len(ranked), limit))
     ids = ranked[start:start + limit]
     items = _load(ids, fields)
     load_references(items, "author")
-    return Page(items=items, total=len(ranked), page=page, limit=limit)
+    return Page(items=items, total=len(ranked), page=page, limit=limit, more_than_total=more)
 
 
-def _ranked_ids(query, author):
-    matching = _lookup(query, author)
+def _ranked_ids(query, author, limit):
+    """The ids of the newest ``limit`` matches, best first, and whether more match."""
     needs_text = bool(query.phrases or query.excluded_phrases)
     fields = (*RANKING_FIELDS, *(("stemmed_text",) if needs_text else ()))
-    # The raw collection: ranking reads a few fields of every match, and
-    # building a document object for each would cost more than the ranking.
-    candidates = Post._get_collection().find(matching._query, dict.fromkeys(fields, 1))
+    # Raw documents: ranking reads a few fields of each match, and building a
+    # document object for each would cost more than the ranking.
+    candidates = list(_lookup(query, author).only(*fields).limit(limit + 1).as_pymongo())
+    more = len(candidates) > limit
     words = set(query.required_terms)
     phrases = [phrase_pattern(phrase.stems) for phrase in query.phrases]
     excluded = [phrase_pattern(phrase.stems) for phrase in query.excluded_phrases]
     ranks = []
-    for post in candidates:
+    for post in candidates[:limit]:
         text = post.get("stemmed_text", "")
         if not all(phrase in text for phrase in phrases):
             continue
@@ -50,11 +57,12 @@ def _ranked_ids(query, author):
             continue
         ranks.append(_rank(post, words))
     ranks.sort(reverse=True)
-    return [rank[-1] for rank in ranks]
+    return [rank[-1] for rank in ranks], more
 
 
 def _lookup(query, author):
-    """Visible posts holding every required stem and tag and none of the excluded ones."""
+    """Visible posts holding every required stem and tag and none of the excluded ones,
+    newest first."""
     conditions = {}
     if query.required_terms:
         conditions["search_terms__all"] = query.required_terms
@@ -66,8 +74,7 @@ def _lookup(query, author):
         conditions["tags__nin"] = query.excluded_tags
     if author is not None:
         conditions["author"] = author
-    # Ranking orders the matches, so the database need not sort them.
-    return Post.objects.visible()(**conditions).order_by()
+    return Post.visible().filter(**conditions)
 
 
 def _rank(post, words):

@@ -34,6 +34,7 @@ def results():
     if not query.is_searchable:
         return render_template("search/results.html", query=query, page=None, results=[])
     page = search_posts(query, number, current_app.config["POSTS_PER_PAGE"],
+                        current_app.config["SEARCH_CANDIDATES"],
                         fields=(*Post.LIST_FIELDS, "html"))
     marked = set(query.required_terms)
     results = [(post, snippet(prose_text(post.html), marked)) for post in page.items]

@@ -5,12 +5,14 @@
 - ``mongodb://`` or ``mongodb+srv://``: a real server.
 
 Connecting registers the connection: a server's client connects on first use
-(safe across gunicorn's fork), and the embedded store loads its file and takes
-its lock on first use, so a process that never touches the database (the
-debug reloader's watcher, ``flask --help``) leaves the store to the one that
-does. gunicorn's workers open it as they start (gunicorn.conf.py), so a second
-server on the same store stops at once.
+(safe across gunicorn's fork), and the embedded store takes its lock and loads
+its file (importing a JSON store of the earlier format first) on first use, so
+a process that never touches the database (the debug reloader's watcher,
+``flask --help``) leaves the store to the one that does. gunicorn's workers
+open it as they start (gunicorn.conf.py), so a second server on the same store
+stops at once.
 """
+import contextlib
 import logging
 from urllib.parse import urlsplit
 
@@ -68,7 +70,10 @@ def connect(settings, on_open=None):
         )
         log.info("database: MongoDB server %s", _without_password(uri))
         return mode
-    persistence = EmbeddedFile(settings["EMBEDDED_DB_PATH"]) if mode == EMBEDDED else None
+    persistence = None
+    if mode == EMBEDDED:
+        persistence = EmbeddedFile(settings["EMBEDDED_DB_PATH"],
+                                   settings.get("EARLIER_EMBEDDED_DB_PATH"))
     mongoengine.connect(
         db=_memory_db_name(uri), host="mongodb://localhost", tz_aware=True,
         uuidRepresentation="standard", mongo_client_class=EmbeddedClient,
@@ -89,7 +94,7 @@ def _memory_db_name(uri):
 
 
 def disconnect():
-    """Close the connection; the embedded store writes its file and lets go of its lock."""
+    """Close the connection; the embedded store closes its file and lets go of its lock."""
     client = mongoengine.connection._connections.get(DEFAULT_CONNECTION_NAME)
     mongoengine.disconnect()
     if isinstance(client, EmbeddedClient):
@@ -102,8 +107,12 @@ def client():
 
 
 def bulk_writes():
-    """A context for many writes in a row: the embedded store's file is written once, at the end."""
-    return client().bulk_writes()
+    """A context for many writes in a row from one thread (a command loading data): the
+    embedded store commits them together at the end rather than one by one."""
+    connected = client()
+    if isinstance(connected, EmbeddedClient):
+        return connected.bulk_writes()
+    return contextlib.nullcontext()
 
 
 def ping():

@@ -6,7 +6,8 @@ such as ``{"points": {"$gte": n}}`` atomic, as it is on a server). A cursor
 copies only the page it returns rather than every match, a lookup by ``_id``
 (or a list of them) or by a unique key skips the full scan, and an aggregation
 copies only the fields it reads (``plans`` decides when).
-``embedded_file`` keeps the store in a file.
+The stores of ``changes`` note what each write changed, and ``embedded_file``
+commits that to the file before the write returns. GridFS works on it.
 """
 import contextlib
 import functools
@@ -15,11 +16,13 @@ import threading
 from datetime import datetime
 
 import mongomock
+import mongomock.gridfs
 from bson import ObjectId
 from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
 from mongomock.database import Database
 
+from blog.store.changes import TrackedServerStore
 from blog.store.plans import (
     copy_value, fields_read, group_stored, inclusion_fields, is_plain, run_simple_stages,
     selected_ids, simple_filter,
@@ -36,40 +39,33 @@ WRITE_OPERATIONS = (
     "delete_many", "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
     "create_index", "drop_index", "drop_indexes", "drop",
 )
-# Indexes are rebuilt from the documents' meta at every start, not stored.
-INDEX_OPERATIONS = ("create_index", "drop_index", "drop_indexes")
 COPY_BATCH = 100
 SIMPLE_SORT_TYPES = {str, int, datetime, ObjectId}
 _depth = threading.local()
 log = logging.getLogger("blog.db")
 
+# gridfs checks that it is given pymongo's classes; this lets it take mongomock's.
+mongomock.gridfs.enable_gridfs_integration()
+
 
 def _operation(method, writes):
-    """Run a collection method under the store lock, counted once per call.
+    """A collection method run as one operation of the store (``EmbeddedClient.operation``).
 
-    mongomock's methods call one another (``find_one`` calls ``find``); only
-    the outermost call is an operation.
+    A write other than an insert may change a value a unique index holds, so the
+    hashes of those values are rebuilt when next needed.
     """
+    resets_unique_values = writes and not method.__name__.startswith("insert")
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        outermost = getattr(_depth, "value", 0) == 0
-        _depth.value = getattr(_depth, "value", 0) + 1
-        try:
-            with self.database.client.store_lock, Stopwatch() as watch:
-                if writes and not method.__name__.startswith("insert"):
+        with self.database.client.operation(method.__name__, self.name, writes):
+            if resets_unique_values:
+                self.forget_unique_values()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                if resets_unique_values:
                     self.forget_unique_values()
-                try:
-                    return method(self, *args, **kwargs)
-                finally:
-                    if writes and not method.__name__.startswith("insert"):
-                        self.forget_unique_values()
-        finally:
-            _depth.value -= 1
-            if outermost:
-                record_operation(method.__name__, self.name, watch.seconds)
-                if writes and method.__name__ not in INDEX_OPERATIONS:
-                    self.database.client.changed()
 
     return run
 
@@ -225,7 +221,12 @@ class EmbeddedCollection(mongomock.Collection):
 
     def _ensure_uniques(self, new_data):
         """mongomock scans every document per unique index on each write; inserts
-        here check a hash of the indexed values instead, which other writes reset."""
+        here check a hash of the indexed values instead, which other writes reset.
+
+        mongomock calls this after each insert and each update that changed a
+        document in place, so it is also where such a change is noted.
+        """
+        self._store.noted_document(new_data)
         simple = self._unique_keys()
         for key in simple:
             value = new_data.get(key)
@@ -278,6 +279,15 @@ class EmbeddedDatabase(Database):
                 codec_options=codec_options or self._codec_options, _db_store=self._store)
         return self._collection_accesses[name]
 
+    def create_collection(self, name, **kwargs):
+        with self.client.operation("create_collection", name, writes=True):
+            return super().create_collection(name, **kwargs)
+
+    def drop_collection(self, name_or_collection, session=None):
+        name = getattr(name_or_collection, "name", name_or_collection)
+        with self.client.operation("drop_collection", name, writes=True):
+            return super().drop_collection(name_or_collection, session)
+
 
 class EmbeddedClient(mongomock.MongoClient):
     """mongomock's client, with our collections.
@@ -289,9 +299,10 @@ class EmbeddedClient(mongomock.MongoClient):
 
     def __init__(self, *args, persistence=None, on_open=None, description="embedded store",
                  **kwargs):
-        super().__init__(*args, _store=persistence.store if persistence else None, **kwargs)
+        super().__init__(*args, _store=TrackedServerStore(track=persistence is not None),
+                         **kwargs)
         self.persistence = persistence
-        self.store_lock = persistence.lock if persistence else threading.RLock()
+        self.store_lock = threading.RLock()
         self._on_open = on_open
         self._description = description
         self._opened = False
@@ -314,19 +325,45 @@ class EmbeddedClient(mongomock.MongoClient):
             if self._opened:
                 return
             if self.persistence:
-                self.persistence.open()
+                self.persistence.open(self._store, self.store_lock)
             # Set before on_open, which reads and writes through this client.
             self._opened = True
             log.info("database: %s", self._description)
             if self._on_open:
                 self._on_open()
 
-    def changed(self):
-        if self.persistence:
-            self.persistence.changed()
+    @contextlib.contextmanager
+    def operation(self, name, collection, writes):
+        """One operation: run under the store lock, counted and timed once, and,
+        for a write, committed to the file before it returns.
+
+        mongomock's methods call one another (``find_one`` calls ``find``); only
+        the outermost call is an operation. Its commit runs after the store lock
+        is let go, so readers do not wait on the disk; the commit lock, taken
+        before, keeps the commits in the order of the writes.
+        """
+        depth = getattr(_depth, "value", 0)
+        _depth.value = depth + 1
+        finish = None
+        try:
+            with Stopwatch() as watch:
+                try:
+                    with self.store_lock:
+                        try:
+                            yield
+                        finally:
+                            if writes and depth == 0 and self.persistence:
+                                finish = self.persistence.start_commit()
+                finally:
+                    _depth.value = depth
+                    if finish is not None:
+                        finish()
+        finally:
+            if depth == 0:
+                record_operation(name, collection, watch.seconds)
 
     def bulk_writes(self):
-        """Many writes in a row: the file is written once, at the end."""
+        """Many writes in a row from one thread: committed together, at the end."""
         if self.persistence:
             return self.persistence.deferred()
         return contextlib.nullcontext()
