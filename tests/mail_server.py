@@ -11,6 +11,7 @@ from email import policy
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from blog.services.mail import BACKGROUND_SENDERS
 from helpers import free_port, wait_until
 
 LINK = re.compile(r"https?://\S+")
@@ -111,3 +112,16 @@ class SilentServer:
 
     def close(self):
         self._socket.close()
+
+
+def mail_threads_idle(app):
+    """Return once every job given to the app's mail threads so far has finished.
+
+    One task per thread, each waiting for all the others: they can only run
+    together, so once they have, no thread is busy with an earlier job.
+    """
+    barrier = threading.Barrier(BACKGROUND_SENDERS)
+    waits = [app.extensions["mail_senders"].submit(barrier.wait, timeout=30)
+             for _ in range(BACKGROUND_SENDERS)]
+    for wait in waits:
+        wait.result()

@@ -11,7 +11,7 @@ from blog.models import AuditLog, User
 from blog.services import mail
 from conftest import PASSWORD
 from helpers import finishes_within, free_port, wait_until
-from mail_server import SilentServer
+from mail_server import SilentServer, mail_threads_idle
 
 NEW_PASSWORD = "a brand new secret"
 ANSWER = "a link is on its way"
@@ -153,19 +153,21 @@ def test_the_answer_is_the_same_whether_or_not_the_account_exists(app, client, m
     assert len(mail_server.delivered) == 1
 
 
-def test_the_answer_takes_as_long_whether_or_not_the_account_exists(client, make_user,
+def test_the_answer_takes_as_long_whether_or_not_the_account_exists(app, client, make_user,
                                                                     mail_server):
     make_user(email="ann@example.com")
     timings = {"known": [], "unknown": []}
-    for round_number in range(12):
+    for _ in range(12):
         for kind, email in (("known", "ann@example.com"), ("unknown", "nobody@example.com")):
+            mail_threads_idle(app)
             started = time.perf_counter()
             assert ask_for_reset(client, email).status_code == 200
             timings[kind].append(time.perf_counter() - started)
-            if kind == "known":
-                mail_server.wait_for(email, round_number + 1)
+    mail_threads_idle(app)
+    assert len(mail_server.messages_to("ann@example.com")) == 12
     known, unknown = (statistics.median(timings[kind]) for kind in ("known", "unknown"))
-    # The message is composed and sent off the request, so only noise differs.
+    # The message is made and sent off the request, so only noise differs (the SMTP
+    # server here shares the process; bench/reset_bench.py runs it apart).
     assert known < unknown * 1.5 + 0.005, timings
 
 

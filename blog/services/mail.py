@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, render_template, request
+from flask import current_app, g, has_request_context, render_template, request
 
 log = logging.getLogger("blog.mail")
 
@@ -146,6 +146,7 @@ def send(message):
 def init_app(app):
     app.extensions["mail_senders"] = ThreadPoolExecutor(BACKGROUND_SENDERS,
                                                         thread_name_prefix="mail")
+    app.teardown_request(_start_jobs_of_the_request)
 
 
 def shutdown(app):
@@ -154,11 +155,24 @@ def shutdown(app):
 
 
 def in_background(job, *args):
-    """Run ``job(*args)`` in an app context on one of a few mail threads, off the request.
+    """Run ``job(*args)`` in an app context on one of a few mail threads.
 
-    A failure is logged there: nobody is waiting for it.
+    Asked during a request, the job starts once the response is made, so that
+    its work does not slow the answer (a reset must take as long whoever it is
+    for). A failure is logged: nobody is waiting for it.
     """
-    app = current_app._get_current_object()
+    if has_request_context():
+        g.setdefault("mail_jobs", []).append((job, args))
+    else:
+        _start(current_app._get_current_object(), job, args)
+
+
+def _start_jobs_of_the_request(error=None):
+    for job, args in g.pop("mail_jobs", ()):
+        _start(current_app._get_current_object(), job, args)
+
+
+def _start(app, job, args):
     app.extensions["mail_senders"].submit(_run, app, job, args)
 
 
