@@ -1,5 +1,7 @@
 """Changing one's password and email address from the settings pages."""
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,6 +30,10 @@ def logged_in(ann, client_for):
 def change_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
     return client.post("/settings/password", data={
         "current_password": current, "password": new, "password_confirm": confirm or new})
+
+
+def delete_account(client, password):
+    return client.post("/settings/delete", data={"password": password, "confirm": "delete"})
 
 
 def change_email(client, email, current=PASSWORD):
@@ -110,6 +116,38 @@ class TestWrongPasswordsAreLimited:
         assert change_email(logged_in, "new@example.com").status_code == 429
         other = client_for(make_user(email="bob@example.com"))
         assert change_password(other).status_code == 302, "other accounts are not held up"
+
+    def test_simultaneous_guesses_check_no_more_than_five_passwords(self, app, ann, logged_in,
+                                                                     monkeypatch):
+        checked = []
+        real_check = User.check_password
+        monkeypatch.setattr(User, "check_password",
+                            lambda user, password: checked.append(password) or
+                            real_check(user, password))
+        start = threading.Barrier(12)
+
+        def guess(number):
+            start.wait()
+            return delete_account(logged_in, f"guess number {number}")
+
+        with ThreadPoolExecutor(12) as pool:
+            responses = list(pool.map(guess, range(12)))
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses == [400] * 5 + [429] * 7
+        assert len(checked) == 5
+        refused = next(response for response in responses if response.status_code == 429)
+        assert "Too many wrong passwords for this account" in refused.get_data(as_text=True)
+        assert int(refused.headers["Retry-After"]) > 0
+        with app.app_context():
+            assert User.objects(pk=ann.pk).count() == 1
+
+    def test_a_right_password_starts_the_count_again(self, ann, logged_in):
+        for number in range(4):
+            change_password(logged_in, current=f"guess number {number}")
+        assert change_password(logged_in).status_code == 302
+        statuses = [change_password(logged_in, current=f"guess {n}", new="yet another one")
+                    .status_code for n in range(5)]
+        assert statuses == [400] * 5
 
 
 class TestEmailChange:

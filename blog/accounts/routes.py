@@ -1,19 +1,22 @@
 """Password reset and change, address change, export and deletion of one's own account."""
+import contextlib
 import json
+import math
 
 from flask import (
-    Blueprint, Response, current_app, flash, g, redirect, render_template, request, session,
+    Blueprint, Response, current_app, flash, redirect, render_template, request, session,
     url_for,
 )
 from flask_login import current_user, login_required, logout_user
-from flask_limiter.util import get_remote_address
 from mongoengine import ValidationError
+from werkzeug.exceptions import TooManyRequests
 
 from blog.accounts.export import account_data
 from blog.accounts.forms import (
     CONFIRM_WORD, DeleteAccountForm, EmailChangeForm, NewPasswordForm, PasswordChangeForm,
     ResetRequestForm,
 )
+from blog.auth import attempts
 from blog.extensions import limiter
 from blog.models.user import normalise_email
 from blog.services import accounts, mail, tokens
@@ -24,6 +27,9 @@ bp = Blueprint("accounts", __name__)
 
 MAIL_RETRY_SECONDS = 60
 NO_STORE = {"Cache-Control": "no-store"}
+# Wrong current passwords are counted per account, from whatever address.
+PASSWORD_CHECKS = {"setting": "PASSWORD_CHECK_FAILURES", "namespace": "password-checks"}
+ANY_ADDRESS = "any address"
 
 
 def _reset_address_key():
@@ -31,27 +37,33 @@ def _reset_address_key():
     return f"reset-address:{normalise_email(email)[:254]}"
 
 
-def _account_key():
-    """Wrong current passwords are counted per account (per address for a visitor, whom the
-    pages send to the login form before any password is checked)."""
-    who = current_user.pk if current_user.is_authenticated else get_remote_address()
-    return str(who)
-
-
-def _password_refused(response):
-    return g.get("password_refused", False)
-
-
-# One budget for the pages that check the current password, so that each cannot be
-# used in turn to go on guessing.
-password_checks = limiter.shared_limit(lambda: current_app.config["PASSWORD_CHECK_FAILURES"],
-                                       scope="password-check", methods=["POST"],
-                                       key_func=_account_key, deduct_when=_password_refused)
+@contextlib.contextmanager
+def _password_check(user):
+    """Count a check of ``user``'s current password as a failure before it is made, so that
+    simultaneous guesses check no more passwords than PASSWORD_CHECK_FAILURES allows (a 429
+    after that); a right password starts the count again."""
+    account = str(user.pk)
+    try:
+        attempts.claim(account, ANY_ADDRESS, **PASSWORD_CHECKS)
+    except attempts.TooManyFailures as error:
+        minutes = max(1, math.ceil(error.retry_after / 60))
+        raise TooManyRequests(
+            description=f"Too many wrong passwords for this account. Try again in {minutes} "
+                        f"minute{'s' if minutes != 1 else ''}.",
+            retry_after=error.retry_after) from None
+    try:
+        yield
+    except accounts.WrongPassword:
+        raise
+    except Exception:
+        # Raised after the password was found right (a new password that cannot be one).
+        attempts.succeeded(account, ANY_ADDRESS, **PASSWORD_CHECKS)
+        raise
+    attempts.succeeded(account, ANY_ADDRESS, **PASSWORD_CHECKS)
 
 
 def _refuse_password(field):
     field.errors = list(field.errors) + ["That is not your password."]
-    g.password_refused = True
 
 
 def _status(form):
@@ -116,13 +128,13 @@ def reset_password(token):
 
 @bp.route("/settings/password", methods=["GET", "POST"])
 @login_required
-@password_checks
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         user = fresh_user()
         try:
-            accounts.change_password(user, form.current_password.data, form.password.data)
+            with _password_check(user):
+                accounts.change_password(user, form.current_password.data, form.password.data)
         except accounts.WrongPassword:
             _refuse_password(form.current_password)
         except ValidationError as error:
@@ -137,16 +149,17 @@ def change_password():
 
 @bp.route("/settings/email", methods=["GET", "POST"])
 @login_required
-@password_checks
 def change_email():
     if mail.mode() == mail.OFF:
         return render_template("accounts/email.html", form=None)
     form = EmailChangeForm()
     status, headers = 200, {}
     if form.validate_on_submit():
+        user = fresh_user()
         try:
-            new_email = accounts.request_email_change(
-                fresh_user(), form.current_password.data, form.email.data, mail.Links())
+            with _password_check(user):
+                new_email = accounts.request_email_change(
+                    user, form.current_password.data, form.email.data, mail.Links())
         except accounts.WrongPassword:
             _refuse_password(form.current_password)
         except ValidationError as error:
@@ -192,7 +205,6 @@ def export():
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @login_required
-@password_checks
 def delete_account():
     user = fresh_user()
     if accounts.is_last_admin(user):
@@ -201,7 +213,8 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            accounts.check_password(user, form.password.data)
+            with _password_check(user):
+                accounts.check_password(user, form.password.data)
             accounts.delete_account(user)
         except accounts.WrongPassword:
             _refuse_password(form.password)

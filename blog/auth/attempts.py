@@ -22,6 +22,7 @@ from blog.extensions import limiter
 log = logging.getLogger("blog.auth")
 
 NAMESPACE = "login-failures"
+SETTING = "LOGIN_FAILURES_PER_ACCOUNT"
 
 
 class TooManyFailures(Exception):
@@ -38,39 +39,41 @@ class TooManyFailures(Exception):
                 f"{minutes} minute{'s' if minutes != 1 else ''}, or reset the password.")
 
 
-def _limit():
-    return parse(current_app.config["LOGIN_FAILURES_PER_ACCOUNT"])
+def _limit(setting):
+    return parse(current_app.config[setting])
 
 
 def _counting():
     return current_app.config["RATELIMIT_ENABLED"]
 
 
-def claim(account, address):
+def claim(account, address, setting=SETTING, namespace=NAMESPACE):
     """Count one failure for (account, address) before the password is checked.
 
     Raises ``TooManyFailures`` when the pair had already used up its failures.
     A storage that cannot be reached counts nothing (as the other rate limits
     do with RATELIMIT_SWALLOW_ERRORS); the per-address attempt limit still holds.
+    Other checks of a password (the account settings pages) keep counts of
+    their own, under another ``namespace`` and limit ``setting``.
     """
     if not _counting():
         return
-    limit = _limit()
+    limit = _limit(setting)
     try:
-        if limiter.limiter.hit(limit, NAMESPACE, account, address):
+        if limiter.limiter.hit(limit, namespace, account, address):
             return
-        reset_at = limiter.limiter.get_window_stats(limit, NAMESPACE, account, address).reset_time
+        reset_at = limiter.limiter.get_window_stats(limit, namespace, account, address).reset_time
     except (RedisError, OSError) as error:
         log.warning("login failures could not be counted: %s", error)
         return
     raise TooManyFailures(retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
-def succeeded(account, address):
+def succeeded(account, address, setting=SETTING, namespace=NAMESPACE):
     """The password was right: this pair's count of failures starts again."""
     if not _counting():
         return
     try:
-        limiter.limiter.clear(_limit(), NAMESPACE, account, address)
+        limiter.limiter.clear(_limit(setting), namespace, account, address)
     except (RedisError, OSError) as error:
         log.warning("login failures could not be cleared: %s", error)
