@@ -23,6 +23,10 @@ class Config:
     # Log every database operation with its duration (FLASK_LOG_QUERIES=true).
     LOG_QUERIES = False
 
+    # The host names the blog answers to (a JSON list as FLASK_TRUSTED_HOSTS;
+    # ".example.org" also takes its subdomains); a request naming another gets a 400.
+    # None answers to any host.
+    TRUSTED_HOSTS = None
     # How many reverse proxies in front of the app set X-Forwarded-*: 0 trusts
     # none of those headers; behind one nginx, 1 (docs/deployment.md).
     PROXY_FIX_HOPS = 0
@@ -48,10 +52,17 @@ class Config:
     LOGIN_LIMIT_PER_IP = "10 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
     API_RATE_LIMIT = "300 per minute"
-    # Each search ranks up to SEARCH_CANDIDATES matches, so one client's searches are limited.
+    # Each search ranks up to SEARCH_CANDIDATES matches, so one client's searches (the
+    # page's and the API's together) are limited.
     SEARCH_RATE_LIMIT = "60 per minute"
     # A search ranks at most this many of its newest matches, and says "2,000+" past that.
     SEARCH_CANDIDATES = 2000
+    # Sign-up attempts per client address.
+    REGISTER_RATE_LIMIT = "10 per hour"
+    # New posts per writer (previews not counted).
+    POST_RATE_LIMIT = "30 per hour"
+    # Previews and saves of posts per writer, new or edited.
+    EDIT_RATE_LIMIT = "60 per minute"
 
     CACHE_DEFAULT_TIMEOUT = 300
     # Redis socket timeouts, and how long a cache that failed is left alone.
@@ -110,6 +121,12 @@ def load_config(app, test_config):
     if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
         raise ConfigurationError(
             f"PROXY_FIX_HOPS must be a whole number from 0 up, not {hops!r}.")
+    hosts = app.config["TRUSTED_HOSTS"]
+    if hosts is not None and (not isinstance(hosts, list) or not all(
+            isinstance(host, str) and host.strip() for host in hosts)):
+        raise ConfigurationError(
+            f"TRUSTED_HOSTS must be a JSON list of host names, like "
+            f'FLASK_TRUSTED_HOSTS=\'["blog.example.org"]\', not {hosts!r}.')
     candidates = app.config["SEARCH_CANDIDATES"]
     if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
         raise ConfigurationError(

@@ -2,6 +2,7 @@
 import logging
 
 from flask import jsonify, render_template, request
+from flask.globals import request_ctx
 from mongoengine import DoesNotExist, NotUniqueError, ValidationError
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -32,6 +33,7 @@ CODES = {
     500: "internal_error", 503: "unavailable",
 }
 RETRY_AFTER_SECONDS = 5
+BAD_HOST = "This request's Host header does not name this blog."
 
 
 def error_response(status, message, headers=None, link=None):
@@ -41,9 +43,11 @@ def error_response(status, message, headers=None, link=None):
         response = jsonify(success=False, error={"code": CODES.get(status, "error"),
                                                  "message": message})
     else:
-        response = render_template("errors/error.html", status=status,
-                                   title=TITLES.get(status, "Error"), message=message,
-                                   link=link, database_down=status == 503)
+        # A request whose Host header is not valid, or not one of TRUSTED_HOSTS, has no
+        # URL adapter, so its page cannot build links: it gets one that needs none.
+        template = "errors/error.html" if request_ctx.url_adapter else "errors/plain.html"
+        response = render_template(template, status=status, title=TITLES.get(status, "Error"),
+                                   message=message, link=link, database_down=status == 503)
     return response, status, headers or {}
 
 
@@ -58,6 +62,8 @@ def register_error_handlers(app):
         if error.code == 503:
             headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         message = error.description if error.code not in (500,) else _generic_500()
+        if error.code == 400 and request_ctx.url_adapter is None:
+            message = BAD_HOST
         return error_response(error.code, message, headers)
 
     @app.errorhandler(ValidationError)

@@ -24,6 +24,19 @@ def test_register_logs_in_and_normalises_the_email(client, auth, app):
         assert user.password_hash != PASSWORD and user.password_hash.startswith("$2b$")
 
 
+def test_an_email_is_one_account_however_its_accents_are_encoded(client, auth, app):
+    decomposed, composed = "zoe\u0308@example.com", "zo\u00eb@example.com"
+    assert auth.register(email=decomposed, name="Zoë").status_code == 302
+    auth.logout()
+    again = auth.register(email=composed.upper(), name="Impostor")
+    assert again.status_code == 400 and b"already registered" in again.data
+    assert auth.login(email=composed).status_code == 302
+    auth.logout()
+    assert auth.login(email=decomposed).status_code == 302
+    with app.app_context():
+        assert [user.email for user in User.objects] == [composed]
+
+
 def test_default_bcrypt_cost_is_at_least_12():
     config = make_config()
     del config["BCRYPT_ROUNDS"]  # the tests' fast hashing: the default is what is checked
@@ -71,6 +84,13 @@ def test_simultaneous_registrations_create_one_account(app):
     ("short", b"at least 8 characters"),
     ("\u20ac" * 25, b"at most 72 bytes"),
     ("x" * 73, b"at most 72 bytes"),
+    ("password", b"one of the 10,000 most common passwords"),
+    ("12345678", b"one of the 10,000 most common passwords"),
+    ("Sunshine", b"one of the 10,000 most common passwords"),
+    ("aaaaaaaa", b"one character repeated"),
+    ("lmnopqrs", b"runs straight along the alphabet"),
+    ("\x00" * 8, b"cannot hold control characters"),
+    ("tab\tbetween", b"cannot hold control characters"),
 ])
 def test_password_rules_are_form_errors(auth, app, password, message):
     response = auth.register(password=password)
@@ -80,8 +100,26 @@ def test_password_rules_are_form_errors(auth, app, password, message):
         assert User.objects.count() == 0
 
 
+@pytest.mark.parametrize("password", ["plum jam", "tea at dawn", "ŝtelo ĉe la domo"])
+def test_any_uncommon_password_of_eight_characters_works(auth, password):
+    assert auth.register(password=password).status_code == 302
+    auth.logout()
+    assert auth.login(password=password).status_code == 302
+
+
+def test_a_password_cut_short_by_a_nul_never_logs_in(app, auth, make_user):
+    user = make_user(email="nul@example.com")
+    with app.app_context():
+        # As an account made before NUL was refused would have it.
+        user.password_hash = bcrypt.hashpw(b"\x00" * 8, bcrypt.gensalt(4)).decode()
+        user.save()
+    for password in ("\x00", "\x00" * 8):
+        assert auth.login(email="nul@example.com", password=password).status_code == 401
+
+
 def test_a_72_byte_password_works(client, auth):
-    password = "\u20ac" * 24  # 72 bytes
+    password = "\u20ac" * 20 + "pounds, yen "  # 72 bytes
+    assert len(password.encode()) == 72
     assert auth.register(password=password).status_code == 302
     auth.logout()
     assert auth.login(password=password).status_code == 302
@@ -206,6 +244,18 @@ def test_a_remember_cookie_is_useless_after_logout(app, client, auth):
     replay = app.test_client()
     replay.set_cookie("remember_token", remember)
     assert replay.get("/settings/profile").status_code == 302
+
+
+def test_logout_deletes_the_remember_cookie(client, auth):
+    auth.register()
+    auth.logout()
+    auth.login(remember="y")
+    assert client.get_cookie("remember_token") is not None
+    response = auth.logout()
+    deleted = [header for header in response.headers.getlist("Set-Cookie")
+               if header.startswith("remember_token=;")]
+    assert deleted and "Expires=Thu, 01 Jan 1970" in deleted[0]
+    assert client.get_cookie("remember_token") is None
 
 
 def test_changing_the_password_ends_other_sessions(app, client, auth):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from bson import ObjectId
@@ -302,6 +303,19 @@ def test_hostile_input_never_breaks_a_page_or_the_data(app, world, who):
     with app.app_context():
         one_request()
         assert_stored_data_is_valid(sent["passwords"] - sent["in the open"])
+        assert_feeds_are_well_formed(app.test_client())
+
+
+def assert_feeds_are_well_formed(client):
+    """Every feed, the whole blog's and each tag's, parses as XML."""
+    tags = {tag for raw in Post._get_collection().find() for tag in raw["tags"]}
+    for path in ["/feed.atom", *(f"/tags/{quote(tag, safe='')}/feed.atom" for tag in tags)]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        try:
+            ElementTree.fromstring(response.data)
+        except ElementTree.ParseError as error:
+            pytest.fail(f"{path} is not well-formed XML: {error}")
 
 
 class _MarkupCheck(HTMLParser):
@@ -328,6 +342,24 @@ def unsafe_markup(html):
     return check.found
 
 
+# Tab and newline are kept only in Markdown, its HTML, bios and a post's search text
+# (blog.text.normalise).
+MULTILINE_FIELDS = {"content", "html", "bio", "stemmed_text"}
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def control_characters(value, name=None):
+    """The names of the fields of a raw document (an audit entry's changes too) whose
+    stored text holds control characters."""
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in control_characters(item, key)]
+    if isinstance(value, list):
+        return [found for item in value for found in control_characters(item, name)]
+    pattern = CONTROL_BUT_LINES if name in MULTILINE_FIELDS else CONTROL
+    return [name] if isinstance(value, str) and pattern.search(value) else []
+
+
 def _leaves(value):
     if isinstance(value, dict):
         for item in value.values():
@@ -346,6 +378,9 @@ def assert_stored_data_is_valid(passwords):
     audit entry may show one (unless a stored document holds the same text).
     """
     users = list(User._get_collection().find())
+    for collection in (User, Post, Revision, AuditLog):
+        for raw in collection._get_collection().find():
+            assert not control_characters(raw), f"{collection.__name__}: {raw}"
     emails = [user["email"] for user in users]
     assert len(emails) == len(set(emails)), "one account per email"
     user_ids = set()

@@ -29,6 +29,14 @@ def test_create_admin_creates_then_promotes(runner, app, make_user):
                                                                  "later@example.com"}
 
 
+def test_commands_store_no_control_characters(runner, app):
+    result = runner.invoke(args=["create-admin", "boss@example.com", "--password",
+                                 "long enough", "--name", "The\x08 Boss\x9b"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert User.by_email("boss@example.com").name == "The Boss"
+
+
 def test_create_admin_on_an_admin_says_so_and_changes_nothing(runner, app, admin):
     with app.app_context():
         entries = AuditLog.objects.count()

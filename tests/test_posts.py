@@ -1,6 +1,7 @@
 """Writing, reading and finding posts."""
 import re
 import time
+from xml.etree import ElementTree
 
 import pytest
 
@@ -244,6 +245,19 @@ def test_preview_renders_without_saving(client, writer, app):
     assert b"<strong>bold</strong>" in response.data and b"has not been saved" in response.data
     with app.app_context():
         assert Post.objects.count() == 0
+
+
+def test_control_characters_never_reach_a_post_or_the_feed(client, writer, app):
+    response = new_post(client, title="Control \x01 char", tags="tea\x00, news",
+                        content="Keeps\ttabs\r\nand lines\x00\x1b\x9f.")
+    assert response.status_code == 302
+    with app.app_context():
+        post = Post.objects.get()
+        assert post.title == "Control char" and post.tags == ["tea", "news"]
+        assert post.content == "Keeps\ttabs\nand lines."
+    feed = ElementTree.fromstring(client.get("/feed.atom").data)
+    titles = [title.text for title in feed.iter("{http://www.w3.org/2005/Atom}title")]
+    assert "Control char" in titles
 
 
 def test_previewing_thousands_of_quotes_is_quick(client, writer):

@@ -35,6 +35,19 @@ def test_settings_update_only_the_profile(client, auth, app):
     assert b"Hello &lt;b&gt;there&lt;/b&gt;" in page.data
 
 
+def test_control_characters_never_reach_a_profile(client, auth, app):
+    auth.register()
+    response = client.post("/settings/profile", data={
+        "name": "Ann\x1b[31m Other\x00", "bio": "Line one\r\n\tLine two\x07\x85",
+        "age": "33", "website": "https://ann.example.com/\x01me"})
+    assert response.status_code == 302
+    with app.app_context():
+        user = User.objects.get()
+        assert user.name == "Ann[31m Other"
+        assert user.profile.bio == "Line one\n\tLine two"
+        assert user.profile.website == "https://ann.example.com/me"
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("age", "abc", b"Not a valid integer value."),
     ("age", "7", b"Number must be between 13 and 120."),

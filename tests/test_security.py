@@ -1,11 +1,15 @@
 """Headers, CSRF, error pages and production settings."""
 import re
+import urllib.error
+import urllib.request
 
 import pytest
 
 from blog import create_app, disconnect_db
+from blog.config import ConfigurationError
 from conftest import make_config
 from helpers import csrf_token
+from servers import REQUEST_TIMEOUT, Client, GunicornServer, server_environment
 
 
 def test_security_headers_on_every_response(client):
@@ -17,6 +21,10 @@ def test_security_headers_on_every_response(client):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
         assert "Strict-Transport-Security" not in headers
+        features = dict(item.strip().split("=") for item in
+                        headers["Permissions-Policy"].split(","))
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert features[feature] == "()", feature
 
 
 def test_templates_have_no_inline_script(app):
@@ -76,6 +84,62 @@ def test_a_crash_shows_no_traceback(production_app):
     assert b"secret database password" not in response.data
     assert b"Traceback" not in response.data
     assert b"Inkwell" in response.data
+
+
+LONG_HOST = "a" * 300
+
+
+@pytest.mark.parametrize("path", ["/", "/posts/missing", "/static/css/site.css"])
+def test_an_invalid_host_is_a_400_page_not_a_crash(production_app, path):
+    production_app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = production_app.test_client().get(path, headers={"Host": LONG_HOST})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Host header does not name this blog" in page and "Traceback" not in page
+    assert 'href="/static/css/site.css"' in page
+
+
+def test_an_invalid_host_gets_json_from_the_api(production_app):
+    response = production_app.test_client().get("/api/posts", headers={"Host": "x..y"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
+
+
+def test_trusted_hosts_come_from_the_environment_and_refuse_other_hosts(monkeypatch):
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", '["blog.example.org", ".example.net"]')
+    app = create_app(make_config(TESTING=False))
+    try:
+        client = app.test_client()
+        for host in ("blog.example.org", "blog.example.org:8000", "www.example.net"):
+            assert client.get("/", headers={"Host": host}).status_code == 200, host
+        for host in ("evil.com", "localhost", "blog.example.org.evil.com"):
+            response = client.get("/auth/login", headers={"Host": host})
+            assert response.status_code == 400, host
+            assert b"Host header does not name this blog" in response.data
+    finally:
+        disconnect_db(app)
+
+
+@pytest.mark.parametrize("hosts", ["blog.example.org", '{"a": 1}', '[""]', "[1]"])
+def test_trusted_hosts_that_are_not_a_list_of_names_stop_the_start(monkeypatch, hosts):
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", hosts)
+    with pytest.raises(ConfigurationError, match="TRUSTED_HOSTS must be a JSON list"):
+        create_app(make_config(TESTING=False))
+
+
+def test_under_gunicorn_an_invalid_host_is_a_400_and_logs_no_traceback(tmp_path):
+    server = GunicornServer(server_environment(tmp_path / "embedded-db.json"),
+                            tmp_path / "gunicorn.log").start()
+    try:
+        request = urllib.request.Request(f"{server.url}/", headers={"Host": LONG_HOST})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT)
+        assert refused.value.code == 400
+        assert b"Host header does not name this blog" in refused.value.read()
+        assert Client(server.url).get("/healthz").status == 200
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log_tail(lines=200)
 
 
 @pytest.mark.parametrize("url, method, status, text", [

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app
 
 from blog.api.items import post_item
 from blog.api.responses import ok, paging
-from blog.extensions import api_limit
+from blog.extensions import api_limit, search_limit
 from blog.models import Post
 from blog.models.post import MAX_TAG_LENGTH
 from blog.models.querysets import Page, PageNotFound
@@ -17,6 +17,7 @@ api_limit(bp)
 
 
 @bp.route("/posts")
+@search_limit
 def posts():
     """Published posts, newest first; with ``q``, the posts matching it, best first."""
     page_number, limit = paging()

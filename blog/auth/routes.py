@@ -1,9 +1,9 @@
 """Registration, login and logout."""
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from mongoengine import NotUniqueError, ValidationError
 from werkzeug.exceptions import TooManyRequests
 
@@ -13,7 +13,7 @@ from blog.extensions import limiter
 from blog.models import User
 from blog.models.user import MAX_EMAIL_LENGTH, check_password_hash, normalise_email
 from blog.services import audit
-from blog.services.sessions import fresh_user, start_session
+from blog.services.sessions import end_session, fresh_user, start_session
 from blog.web.forms import apply_model_errors
 from blog.web.security import safe_next_url
 
@@ -40,6 +40,7 @@ def _home():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(_home())
@@ -95,7 +96,6 @@ def logout():
     with audit.recorded_as("logout"):
         user.end_sessions()
         user.save()
-    logout_user()
-    session.clear()
+    end_session()
     flash("You have logged out.", "info")
     return redirect(_home())

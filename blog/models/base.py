@@ -10,10 +10,14 @@ class in one module of this package.
 """
 from datetime import datetime, timezone
 
-from mongoengine import DateTimeField, Document, ValidationError
+from mongoengine import (
+    DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, ListField, StringField,
+    ValidationError,
+)
 from mongoengine.base.document import NON_FIELD_ERRORS
 
 from blog.models.querysets import BlogQuerySet
+from blog.text.normalise import without_control_characters
 
 # The cached groups a change can make stale, by name (blog.cache keeps them).
 PAGES = "pages"             # every page cached for visitors who are not logged in
@@ -52,6 +56,37 @@ class BlogDocument(Document):
     def stale_groups(self, created=False):
         """The cached groups that saving (``created`` when new) or deleting this makes stale."""
         return ()
+
+    def validate(self, clean=True):
+        """Validate as MongoEngine does, once control characters are out of every string.
+
+        Every save (from a page, the API or a command) comes through here, before
+        the document's ``clean()`` and whatever it overrides.
+        """
+        if clean:
+            remove_control_characters(self)
+        super().validate(clean=clean)
+
+
+def remove_control_characters(document):
+    """Take control characters out of the string fields of ``document`` and of its
+    embedded documents; a field declared ``StringField(multiline=True)`` (Markdown,
+    a bio) keeps its tabs and newlines (blog.text.normalise)."""
+    for name, field in document._fields.items():
+        value = document._data.get(name)
+        multiline = getattr(field, "multiline", False)
+        if isinstance(field, StringField):
+            cleaned = without_control_characters(value, multiline)
+        elif isinstance(field, ListField) and isinstance(field.field, StringField) \
+                and isinstance(value, list):
+            cleaned = [without_control_characters(item, multiline) for item in value]
+        elif isinstance(field, EmbeddedDocumentField) and isinstance(value, EmbeddedDocument):
+            remove_control_characters(value)
+            continue
+        else:
+            continue
+        if cleaned != value:
+            setattr(document, name, cleaned)
 
 
 class TimestampedDocument(BlogDocument):

@@ -95,8 +95,8 @@ class PostQuerySet(BlogQuerySet):
 class Post(TimestampedDocument):
     title = StringField(required=True, max_length=MAX_TITLE)
     slug = StringField(max_length=MAX_SLUG_WITH_SUFFIX, unique=True)
-    content = StringField(default="", max_length=MAX_CONTENT)
-    html = StringField(default="")
+    content = StringField(default="", max_length=MAX_CONTENT, multiline=True)
+    html = StringField(default="", multiline=True)
     excerpt = StringField(default="")
     tags = ListField(StringField(max_length=MAX_TAG_LENGTH))
     status = StringField(choices=STATUSES, default="draft")
@@ -107,7 +107,8 @@ class Post(TimestampedDocument):
     search_terms = ListField(StringField())
     title_terms = ListField(StringField())
     tag_terms = ListField(StringField())
-    stemmed_text = StringField(default="")
+    # One line each for the title, the tags and the text, so a phrase stays within one.
+    stemmed_text = StringField(default="", multiline=True)
 
     meta = {
         "collection": "post",

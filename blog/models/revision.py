@@ -17,7 +17,7 @@ class Revision(TimestampedDocument):
     post = ReferenceField(Post, required=True, reverse_delete_rule=CASCADE)
     number = IntField(required=True, min_value=1)
     title = StringField(required=True, max_length=MAX_TITLE)
-    content = StringField(default="", max_length=MAX_CONTENT)
+    content = StringField(default="", max_length=MAX_CONTENT, multiline=True)
     tags = ListField(StringField(max_length=MAX_TAG_LENGTH))
     # Who made the change: a user, or None for the command line (``author_name`` says so).
     author = ReferenceField(User, null=True, reverse_delete_rule=NULLIFY)

@@ -1,6 +1,7 @@
 """Users: accounts, roles, profiles and kudos points."""
 import re
 import secrets
+import unicodedata
 
 import bcrypt
 from bson import ObjectId
@@ -13,6 +14,8 @@ from mongoengine import (
 )
 
 from blog.models.base import PAGES, STATISTICS, TimestampedDocument, user_group, utcnow
+from blog.text.normalise import without_control_characters
+from blog.text.passwords import guessable
 
 ROLES = ("user", "moderator", "admin")
 STARTING_POINTS = 100
@@ -30,7 +33,9 @@ def password_problem(password):
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
         return (f"Use at most {MAX_PASSWORD_BYTES} bytes (accented letters and symbols "
                 "count as two to four).")
-    return None
+    if without_control_characters(password) != password:
+        return "A password cannot hold control characters (a tab, a line break, NUL …)."
+    return guessable(password)
 
 
 def _rounds():
@@ -46,14 +51,19 @@ _DUMMY_HASH = bcrypt.hashpw(b"no such account", bcrypt.gensalt(DEFAULT_BCRYPT_RO
 
 def check_password_hash(password_hash, password):
     encoded = password.encode("utf-8") if isinstance(password, str) else b""
-    if not encoded or len(encoded) > MAX_PASSWORD_BYTES:
+    # bcrypt reads a password up to its first NUL: "\x00" would match "\x00\x00\x00\x00…".
+    if not encoded or len(encoded) > MAX_PASSWORD_BYTES or b"\x00" in encoded:
         bcrypt.checkpw(b"not a password", _DUMMY_HASH)
         return False
     return bcrypt.checkpw(encoded, (password_hash or _DUMMY_HASH.decode()).encode())
 
 
 def normalise_email(email):
-    return email.strip().lower() if isinstance(email, str) else email
+    """An email address as stored and looked up: trimmed, lowercased and in Unicode's
+    composed form (NFC), so that "zoe\u0308@…" and "zo\u00eb@…" are one account."""
+    if not isinstance(email, str):
+        return email
+    return unicodedata.normalize("NFC", email.strip().lower())
 
 
 def email_problem(email):
@@ -71,7 +81,7 @@ def name_problem(name):
 
 
 class Profile(EmbeddedDocument):
-    bio = StringField(max_length=500, default="")
+    bio = StringField(max_length=500, default="", multiline=True)
     age = IntField(min_value=13, max_value=120, null=True)
     website = StringField(max_length=200, default="")
 

@@ -6,6 +6,7 @@ from mongoengine import ValidationError
 from blog.cache.lifetimes import visible_posts_lifetime
 from blog.cache.pages import cached_page
 from blog.cache.values import cached
+from blog.extensions import limiter, user_or_address
 from blog.models import Post
 from blog.models.base import TAG_COUNTS
 from blog.models.post import split_tags
@@ -17,6 +18,10 @@ from blog.web.forms import apply_model_errors, page_arg
 from blog.web.templating import datetime_text
 
 bp = Blueprint("posts", __name__)
+
+# A preview and a save each render the whole text: one budget per writer for both pages.
+edit_limit = limiter.shared_limit(lambda: current_app.config["EDIT_RATE_LIMIT"], scope="edit",
+                                  key_func=user_or_address, methods=["POST"])
 
 FEED_SIZE = 20
 SIDEBAR_TAGS = 12
@@ -48,8 +53,15 @@ def show(slug):
     return render_template("posts/show.html", post=post)
 
 
+def _previewing():
+    return "preview" in request.form
+
+
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
+@edit_limit
+@limiter.limit(lambda: current_app.config["POST_RATE_LIMIT"], key_func=user_or_address,
+               methods=["POST"], exempt_when=_previewing)
 def new():
     form = _post_form()
     post = Post(author=current_user._get_current_object())
@@ -58,6 +70,7 @@ def new():
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
 @login_required
+@edit_limit
 def edit(slug):
     post = _post_or_404(slug)
     if not post.can_edit(current_user):

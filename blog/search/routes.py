@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, render_template, request
 
 from blog.cache.values import cached
-from blog.extensions import limiter
+from blog.extensions import search_limit
 from blog.models import Post
 from blog.models.base import TAG_COUNTS
 from blog.search.query import MAX_QUERY_LENGTH, SearchQuery, parse_query
@@ -21,7 +21,7 @@ def search_box_limit():
 
 
 @bp.route("/search")
-@limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
+@search_limit
 def results():
     text = request.args.get("q", "")
     try:

@@ -5,7 +5,7 @@ deleted. The password hash stays out of the cache, so that user cannot be
 saved: code that changes the current user saves a copy from ``fresh_user()``.
 """
 from flask import current_app, request, session
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
 from blog.cache.values import cached
@@ -34,6 +34,14 @@ def start_session(user, remember=False):
     """A fresh session for ``user``: nothing from before the login is kept."""
     session.clear()
     login_user(user, remember=remember)
+
+
+def end_session():
+    """Log out of this browser: nothing of the session is kept, and the remember cookie
+    is deleted (``logout_user()`` marks it for deletion in the session, so the
+    session is cleared first)."""
+    session.clear()
+    logout_user()
 
 
 def continue_session(user):
