@@ -136,15 +136,24 @@ class Server:
         self.process.terminate()
         self.process.wait(timeout=120)
 
+    def _worker(self):
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
+            return children.read().split()[0]
+
     def worker_rss_mb(self):
         """The resident memory of the worker, which holds the store."""
-        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
-            worker = children.read().split()[0]
-        with open(f"/proc/{worker}/status") as status:
+        with open(f"/proc/{self._worker()}/status") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024
         raise SystemExit("no VmRSS for the worker")
+
+    def worker_cpu_seconds(self):
+        """The processor time the worker has used: what its start-up costs on a busy
+        machine, where the time on the clock also counts the other processes' turns."""
+        with open(f"/proc/{self._worker()}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Client:

@@ -4,8 +4,9 @@ For each size (none, 1,000, 10,000 and 50,000 demo posts by default; the empty
 store is the same run's baseline), gunicorn serves the blog (``gunicorn.conf.py``:
 one worker, 8 threads) with nothing cached, so that every page is computed from
 the store. Prints the start-up time (from starting gunicorn to its first
-answer: the worker loads the store before it serves), the worker's resident
-memory once the pages have been served, and the median time of the home page, a
+answer: the worker loads the store before it serves) and the processor time
+the worker used for it, the worker's resident memory once the pages have been
+served, and the median time of the home page, a
 post page, a tag page and a one-word search (and of ``/healthz``, which does
 not touch the posts). Not a test.
 
@@ -39,6 +40,7 @@ def measure(posts, args):
     store = store_with(args.stores, posts)
     port = free_port()
     with Server(store, port, FLASK_CACHE_TYPE="NullCache") as server:
+        start_cpu = server.worker_cpu_seconds()
         client = Client(port)
         listing = json.loads(client.get("/api/posts?limit=1")[2])["data"]
         times = {}
@@ -53,7 +55,7 @@ def measure(posts, args):
         rss = server.worker_rss_mb()
         started_in = server.started_in
     cells = "  ".join(f"{times[page]:8.1f}" if page in times else f"{'-':>8}" for page in PAGES)
-    print(f"{posts:>7,}  {started_in:8.1f}  {rss:8.0f}  {cells}", flush=True)
+    print(f"{posts:>7,}  {started_in:8.1f}  {start_cpu:8.1f}  {rss:8.0f}  {cells}", flush=True)
 
 
 def main():
@@ -68,8 +70,8 @@ def main():
         for posts in sizes:  # built first, so that the table below is in one piece
             os.remove(store_with(args.stores, posts))
         names = "  ".join(f"{name:>8}" for name in ("healthz", "home", "post", "tag", "search"))
-        print(f"\n{'posts':>7}  {'start s':>8}  {'RSS MB':>8}  {names}   (page medians in ms, "
-              f"nothing cached)")
+        print(f"\n{'posts':>7}  {'start s':>8}  {'CPU s':>8}  {'RSS MB':>8}  {names}   "
+              f"(page medians in ms, nothing cached)")
         for posts in sizes:
             measure(posts, args)
 

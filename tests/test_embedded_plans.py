@@ -122,6 +122,14 @@ PIPELINES = [
     [{"$group": {"_id": "$tags", "c": {"$sum": 1}}}],
     [{"$group": {"_id": "$status", "m": {"$max": "$n"}}}],
     [{"$unwind": "$missing"}, {"$count": "left"}],
+    [{"$match": {"tags": {"$in": ["t1", "t2"]}, "_id": {"$ne": IDS[5]}}},
+     {"$project": {"n": 1, "when": 1, "shared": {"$size": {"$filter": {
+         "input": "$tags", "cond": {"$in": ["$$this", ["t1", "t2"]]}}}}}},
+     {"$sort": {"shared": -1, "when": -1, "_id": -1}}, {"$limit": 6}],
+    [{"$project": {"tags": 0}}, {"$sort": {"status": 1, "_id": 1}}],
+    [{"$sort": {"profile.age": -1}}, {"$limit": 2}],
+    [{"$project": {"mixed": {"$cond": [{"$gt": ["$n", 10]}, "$n", "$status"]}}},
+     {"$sort": {"mixed": 1, "_id": -1}}],
 ]
 
 
@@ -135,8 +143,10 @@ def test_fields_read_only_when_the_pipeline_says_so():
     assert fields_read(PIPELINES[0]) == {"_id", "status", "tags"}
     assert fields_read(PIPELINES[1]) == {"_id", "n", "profile"}
     assert fields_read(PIPELINES[3]) is None
-    assert fields_read(PIPELINES[4]) is None
+    assert fields_read(PIPELINES[4]) == {"_id", "status", "n"}
     assert fields_read(PIPELINES[5]) is None
+    assert fields_read(PIPELINES[13]) == {"_id", "tags", "n", "when"}
+    assert fields_read(PIPELINES[14]) is None
     assert fields_read([{"$match": {"$where": "true"}}, {"$count": "n"}]) is None
 
 

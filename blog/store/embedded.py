@@ -163,9 +163,30 @@ class EmbeddedCollection(mongomock.Collection):
         else:
             projection = dict.fromkeys(fields, 1) if fields is not None else None
             documents, stages = run_simple_stages(list(self.find(match, projection)), stages)
-        if not stages:
-            return iter(documents)
-        return aggregate.process_pipeline(documents, self.database, stages, session)
+        return self._run_stages(documents, stages, session)
+
+    def _run_stages(self, documents, stages, session):
+        """The rest of a pipeline: a ``$sort`` of plain values here, with Python's
+        sort (mongomock's compares every pair with its general BSON ordering,
+        many times slower), every other stage by mongomock."""
+        waiting = []
+        for stage in stages:
+            spec = stage.get("$sort") if isinstance(stage, dict) and len(stage) == 1 else None
+            if isinstance(spec, dict) and spec and all(
+                    type(direction) is int and direction in (1, -1) for direction in spec.values()):
+                if waiting:
+                    documents = list(aggregate.process_pipeline(
+                        documents, self.database, waiting, session))
+                    waiting = []
+                keys = [_plain_sort_key(key, documents) for key in spec]
+                if all(keys):
+                    for key, direction in reversed(list(zip(keys, spec.values()))):
+                        documents.sort(key=key, reverse=direction < 0)
+                    continue
+            waiting.append(stage)
+        if waiting:
+            return aggregate.process_pipeline(documents, self.database, waiting, session)
+        return iter(documents)
 
     def matching_documents(self, spec, sort):
         """The stored documents (not copies) that match ``spec``, in ``sort`` order."""
@@ -290,17 +311,24 @@ class EmbeddedCollection(mongomock.Collection):
 
 
 def _sort_key(key, documents):
-    """A sort key for ``key``: plain values when every document holds one of a
-    single comparable type (or none, which MongoDB sorts first), else mongomock's
-    general BSON ordering, which is many times slower."""
-    if "." not in key:
-        types = {type(doc.get(key)) for doc in documents} - {type(None)}
-        if types == {ObjectId}:
-            # Compared as their bytes, in C, rather than by ObjectId's own methods.
-            return lambda doc: (doc.get(key) is not None, getattr(doc.get(key), "binary", b""))
-        if len(types) <= 1 and types <= SIMPLE_SORT_TYPES:
-            return lambda doc: (doc.get(key) is not None, doc.get(key))
-    return lambda doc: filtering.resolve_sort_key(key, doc)
+    """A sort key for ``key``: plain values where it can (``_plain_sort_key``),
+    else mongomock's general BSON ordering, which is many times slower."""
+    return _plain_sort_key(key, documents) or (
+        lambda doc: filtering.resolve_sort_key(key, doc))
+
+
+def _plain_sort_key(key, documents):
+    """A sort key of plain values, when every document holds one of a single
+    comparable type under ``key`` (or none, which MongoDB sorts first); else None."""
+    if "." in key:
+        return None
+    types = {type(doc.get(key)) for doc in documents} - {type(None)}
+    if types == {ObjectId}:
+        # Compared as their bytes, in C, rather than by ObjectId's own methods.
+        return lambda doc: (doc.get(key) is not None, getattr(doc.get(key), "binary", b""))
+    if len(types) <= 1 and types <= SIMPLE_SORT_TYPES:
+        return lambda doc: (doc.get(key) is not None, doc.get(key))
+    return None
 
 
 for _name in READ_OPERATIONS + WRITE_OPERATIONS:

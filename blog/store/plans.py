@@ -84,8 +84,8 @@ def fields_read(stages):
     None when it may need whole documents.
 
     Known when the pipeline ends what it takes from the documents with a
-    ``$group`` or ``$count``, reached through stages that only filter, unwind,
-    sort or cut them.
+    ``$group``, a ``$count`` or a ``$project`` that keeps or computes fields,
+    reached through stages that only filter, unwind, sort or cut them.
     """
     needed = {"_id"}
     for stage in stages:
@@ -97,6 +97,9 @@ def fields_read(stages):
         if name == "$group":
             paths = _expression_fields(spec)
             return None if paths is None else needed | paths
+        if name == "$project":
+            paths = _projected_fields(spec)
+            return None if paths is None else needed | paths
         if name not in _PASSING_STAGES:
             return None
         paths = _stage_fields(name, spec)
@@ -104,6 +107,28 @@ def fields_read(stages):
             return None
         needed |= paths
     return None
+
+
+def _projected_fields(spec):
+    """The fields a ``$project`` keeping fields and computing others reads; None for
+    one that leaves fields out (it passes on all the others)."""
+    if not isinstance(spec, dict):
+        return None
+    fields = set()
+    for key, value in spec.items():
+        if value is True or (type(value) is int and value == 1):
+            fields.add(_top(key))
+        elif value is False or (type(value) is int and value == 0):
+            if key != "_id":
+                return None
+        elif isinstance(value, (dict, str)):
+            paths = _expression_fields(value)
+            if paths is None:
+                return None
+            fields |= paths
+        else:
+            return None
+    return fields
 
 
 def _stage_fields(name, spec):
