@@ -93,6 +93,7 @@ class TestPasswordChange:
         ("short", None, "at least 8 characters"),
         (NEW_PASSWORD, "something else", "differ"),
         ("€" * 25, None, "at most 72 bytes"),
+        ("12345678", None, "10,000 most common passwords"),
     ])
     def test_the_new_password_follows_the_rules(self, app, ann, logged_in, new, confirm,
                                                 message):

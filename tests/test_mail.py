@@ -6,7 +6,7 @@ import trustme
 
 from blog import create_app, disconnect_db
 from conftest import make_config
-from mail_server import MailServer
+from mail_server import MailServer, mail_threads_idle
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +105,19 @@ class TestLinksNameTheBlogsOwnHost:
     def app_config(self, mail_server):
         return {"MAIL_URL": mail_server.url, "TRUSTED_HOSTS": ["blog.example.com"]}
 
-    def test_links_name_the_host_asked_for(self, client, make_user, mail_server):
+    def test_links_name_the_host_asked_for_and_no_other(self, client, make_user, mail_server,
+                                                        app):
         make_user(email="ann@example.com")
+        response = client.post("/auth/reset", data={"email": "ann@example.com"},
+                               headers={"Host": "evil.example.net"})
+        assert response.status_code == 400
         response = client.post("/auth/reset", data={"email": "ann@example.com"},
                                headers={"Host": "blog.example.com"})
         assert response.status_code == 200
         link = mail_server.wait_for("ann@example.com")[0].link("/auth/reset/")
         assert link.startswith("http://blog.example.com/auth/reset/")
+        mail_threads_idle(app)
+        assert len(mail_server.delivered) == 1, "nothing was sent for the other host"
 
 
 class TestServerName:

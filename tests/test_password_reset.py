@@ -115,6 +115,8 @@ def test_a_new_password_follows_the_password_rules(client, app, make_user, mail_
     link = reset_link(client, mail_server, "ann@example.com")
     short = set_new_password(client, link, "short")
     assert short.status_code == 400 and "at least 8 characters" in short.get_data(as_text=True)
+    common = set_new_password(client, link, "password")
+    assert common.status_code == 400 and "most common" in common.get_data(as_text=True)
     differ = set_new_password(client, link, NEW_PASSWORD, "something else")
     assert differ.status_code == 400 and "differ" in differ.get_data(as_text=True)
     with app.app_context():

@@ -35,6 +35,9 @@ def test_set_password_explains_what_is_wrong(runner, app, make_user):
     assert result.exit_code == 1 and "No account uses nobody@example.com." in result.output
     result = runner.invoke(args=["users", "set-password", "ann@example.com", "--password", "short"])
     assert result.exit_code == 1 and "at least 8 characters" in result.output
+    result = runner.invoke(args=["users", "set-password", "ann@example.com", "--password",
+                                 "aaaaaaaa"])
+    assert result.exit_code == 1 and "one character repeated" in result.output
     result = runner.invoke(args=["users", "set-password", "ann@example.com"],
                            input=f"{NEW_PASSWORD}\nsomething else\n{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert result.exit_code == 0 and "do not match" in result.output
