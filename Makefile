@@ -14,8 +14,10 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+# npm brings the sitemap protocol's XSD, which the tests validate /sitemap.xml against.
+$(VENV)/.dev: requirements.txt requirements-dev.txt package-lock.json | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	npm ci --ignore-scripts --no-audit --no-fund --silent
 	touch $@ $(VENV)/.runtime
 
 ## Run the blog on the embedded store, with demo content on first start.
@@ -32,4 +34,4 @@ system-deps:
 	@sh .ci/system-deps
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-output
+	rm -rf $(VENV) .pytest_cache test-output node_modules

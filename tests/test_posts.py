@@ -305,3 +305,25 @@ def test_pager_links_ignore_parameters_that_would_change_them(client, make_user,
         assert response.status_code == 200, url
         links = re.findall(r'<a href="([^"]*page=2[^"]*)"', response.get_data(as_text=True))
         assert links and all(link.startswith("/") and "//" not in link for link in links)
+
+
+@pytest.mark.parametrize("title, slug", [
+    ("Привет мир", "privet-mir"),
+    ("Søren's notes", "soren-s-notes"),
+    ("你好，世界", "ni-hao-shi-jie"),
+    ("Γειά σου Κόσμε", "geia-sou-kosme"),
+    ("Crème brûlée & co.", "creme-brulee-co"),
+    ("💥💥", "post"),
+    ("word " * 40, "-".join(["word"] * 16)),
+])
+def test_titles_in_any_script_get_readable_slugs(client, writer, title, slug):
+    response = new_post(client, title=title)
+    assert response.location == f"/posts/{slug}"
+    assert client.get(f"/posts/{slug}").status_code == 200
+
+
+def test_readable_slugs_still_never_collide(client, writer):
+    first = new_post(client, title="Привет мир").location
+    second = new_post(client, title="Privet Mir").location
+    assert first == "/posts/privet-mir"
+    assert re.fullmatch(r"/posts/privet-mir-[a-z0-9]{4}", second)

@@ -76,3 +76,20 @@ def test_the_search_page_and_the_api_share_one_search_limit(client, make_user, m
     assert client.get("/api/posts?q=ink").status_code == 429
     assert client.get("/search?q=ink").status_code == 429
     assert client.get("/api/posts").status_code == 200, "listing without a search is not one"
+
+
+@pytest.mark.parametrize("app_config", [LIMITS_ON])
+def test_publishing_and_restoring_count_against_the_same_budget(app, client_for, make_user,
+                                                                make_post):
+    author = make_user()
+    post = make_post(author, title="Mine", status="draft")
+    writer = client_for(author)
+    for number in range(30):
+        assert writer.post(f"/posts/{post.slug}/edit", data={
+            "title": "Mine", "content": f"Version {number}.", "tags": "",
+            "status": "draft"}).status_code == 302
+    for _ in range(29):
+        assert writer.post(f"/posts/{post.slug}/revisions/1/restore").status_code == 302
+    assert writer.post(f"/posts/{post.slug}/publish").status_code == 302
+    assert writer.post(f"/posts/{post.slug}/revisions/2/restore").status_code == 429
+    assert writer.post(f"/posts/{post.slug}/publish").status_code == 429

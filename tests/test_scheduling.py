@@ -52,6 +52,10 @@ def sightings(client, admin_client, author):
         "api author": api_author["metadata"]["total"] == 2,
         "api post": client.get(f"/api/posts/{WORD}-notes").status_code == 200,
         "post page": client.get(f"/posts/{WORD}-notes").status_code == 200,
+        "sitemap": f"/posts/{WORD}-notes<" in client.get("/sitemap.xml").get_data(as_text=True),
+        "sitemap tag": f"/tags/{TAG}<" in client.get("/sitemap.xml").get_data(as_text=True),
+        "related posts": f"/posts/{WORD}-notes" in client.get("/posts/already-out").get_data(
+            as_text=True),
         "stats top tags": any(row["tag"] == TAG for row in stats["topTags"]),
         "stats per month": sum(row["count"] for row in stats["postsByMonth"]) == 2,
         "stats top authors": stats["topAuthors"][0]["count"] == 2,
@@ -62,7 +66,7 @@ def sightings(client, admin_client, author):
 @pytest.fixture
 def cast(app, author, admin, make_post, client_for):
     """The author with one visible post, and an admin's client."""
-    make_post(author, title="Already out", content="Plain words.")
+    make_post(author, title="Already out", content="Plain words.", tags=["shared"])
     return client_for(admin)
 
 
@@ -70,7 +74,7 @@ def test_a_scheduled_post_appears_by_itself_when_its_time_comes(app, client, aut
                                                                 make_post):
     soon = utcnow().replace(microsecond=0) + timedelta(seconds=3)
     post = make_post(author, title=f"{WORD.capitalize()} notes", content=f"About {WORD}.",
-                     tags=[TAG], published_at=soon)
+                     tags=[TAG, "shared"], published_at=soon)
     before = sightings(client, cast, author)
     assert utcnow() < soon, "the checks took longer than the post waited: inconclusive"
     assert not any(before.values()), [view for view, seen in before.items() if seen]

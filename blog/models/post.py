@@ -7,15 +7,17 @@ is the one place that rule becomes a query, and ``Post.is_visible`` the one
 place it is checked on a loaded post: nothing runs when the time comes, the
 queries compare with the current time.
 """
+import math
 import re
 import secrets
 import string
-import unicodedata
 
 from mongoengine import (
     CASCADE, DateTimeField, ListField, NotUniqueError, Q, ReferenceField, StringField,
     ValidationError,
 )
+
+from slugify import slugify as make_slug
 
 from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, aware, utcnow
 from blog.models.querysets import BlogQuerySet
@@ -37,14 +39,19 @@ SLUG_SUFFIX_LENGTH = 4
 # (and room for the longer numbers earlier versions added).
 MAX_SLUG_WITH_SUFFIX = MAX_SLUG + 8
 SLUG_ATTEMPTS = 20
+WORDS_PER_MINUTE = 200
+RELATED_SHOWN = 3
 SLUG_ALPHABET = string.ascii_lowercase + string.digits
 TAG = re.compile(r"^\w[\w .+#-]*$")
 
 
 def slugify(title):
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:MAX_SLUG].rstrip("-") or "post"
+    """A readable address from a title in any script: ``Привет мир`` is ``privet-mir``.
+
+    Letters are transliterated to ASCII (python-slugify), cut at a word boundary;
+    a title with nothing to transliterate (emoji, symbols) is ``post``.
+    """
+    return make_slug(title, max_length=MAX_SLUG, word_boundary=True) or "post"
 
 
 def split_tags(text):
@@ -113,8 +120,10 @@ class Post(TimestampedDocument):
     meta = {
         "collection": "post",
         # A search reads its newest matches through (search terms, status, time).
+        # The writer's dashboard reads their posts newest change first.
         "indexes": [("tags", "status", "-published_at"), ("status", "-published_at"), "author",
-                    "-created_at", ("search_terms", "status", "-published_at")],
+                    "-created_at", ("search_terms", "status", "-published_at"),
+                    ("author", "-updated_at")],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": PostQuerySet,
     }
@@ -257,6 +266,37 @@ class Post(TimestampedDocument):
         upcoming = cls.objects.scheduled().order_by("published_at").only("published_at").first()
         return aware(upcoming.published_at) if upcoming else None
 
+    @property
+    def reading_minutes(self):
+        """Minutes to read the post at WORDS_PER_MINUTE, at least one."""
+        return max(1, math.ceil(len(plain_text(self.html).split()) / WORDS_PER_MINUTE))
+
+    @property
+    def updated_after_publishing(self):
+        return (self.published_at is not None and self.updated_at is not None
+                and aware(self.updated_at) > aware(self.published_at))
+
+    def related(self, limit=RELATED_SHOWN):
+        """Up to ``limit`` other visible posts sharing the most tags with this one, newest
+        first among equals, in one query: dicts with slug, title and published_at."""
+        if not self.tags:
+            return []
+        shared = {"$size": {"$filter": {"input": "$tags",
+                                        "cond": {"$in": ["$$this", list(self.tags)]}}}}
+        return list(Post.objects.visible()(tags__in=list(self.tags), id__ne=self.pk).aggregate([
+            {"$project": {"slug": 1, "title": 1, "published_at": 1, "shared": shared}},
+            {"$sort": {"shared": -1, "published_at": -1, "_id": -1}},
+            {"$limit": limit},
+        ]))
+
+    @classmethod
+    def status_counts(cls, posts, now=None):
+        """``{status: count}`` of ``posts`` (a queryset) for every one of SHOWN_STATUSES."""
+        rows = posts.aggregate([{"$group": {"_id": shown_status_expression(now or utcnow()),
+                                            "count": {"$sum": 1}}}])
+        found = {row["_id"]: row["count"] for row in rows}
+        return {status: found.get(status, 0) for status in SHOWN_STATUSES}
+
     @classmethod
     def tag_counts(cls, limit=None):
         """Tags of visible posts with their counts, most used first."""
@@ -274,6 +314,14 @@ class Post(TimestampedDocument):
     def listing(cls):
         """Visible posts, newest first, with only the fields a list shows."""
         return cls.visible().only(*cls.LIST_FIELDS)
+
+
+def shown_status_expression(now):
+    """A post's status as an aggregation expression, "scheduled" for a published post
+    whose time is still ahead (the rule of ``PostQuerySet.visible``)."""
+    return {"$cond": [{"$and": [{"$eq": ["$status", "published"]},
+                                {"$gt": ["$published_at", now]}]},
+                      "scheduled", "$status"]}
 
 
 def _to_minute(moment):

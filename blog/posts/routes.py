@@ -13,13 +13,15 @@ from blog.models.post import split_tags
 from blog.models.querysets import load_references
 from blog.models.revision import Revision
 from blog.posts.forms import PostForm
+from blog.text.highlight import stylesheet
 from blog.text.markdown import TooComplex, render_markdown
 from blog.web.forms import apply_model_errors, page_arg
 from blog.web.templating import datetime_text
 
 bp = Blueprint("posts", __name__)
 
-# A preview and a save each render the whole text: one budget per writer for both pages.
+# A preview, a save, publishing and restoring a revision each render the whole text:
+# one budget per writer for all of them.
 edit_limit = limiter.shared_limit(lambda: current_app.config["EDIT_RATE_LIMIT"], scope="edit",
                                   key_func=user_or_address, methods=["POST"])
 
@@ -50,7 +52,7 @@ def index():
 @cached_page
 def show(slug):
     post = _post_or_404(slug)
-    return render_template("posts/show.html", post=post)
+    return render_template("posts/show.html", post=post, related=post.related())
 
 
 def _previewing():
@@ -122,6 +124,7 @@ def _saved_message(post, is_new):
 
 @bp.route("/posts/<slug>/publish", methods=["POST"])
 @login_required
+@edit_limit
 def publish(slug):
     post = _post_or_404(slug)
     if not post.can_edit(current_user):
@@ -163,6 +166,13 @@ def tag(tag):
     tag = tag.strip().lower()
     page = Post.listing()(tags=tag).paginate(page_arg(), _per_page(), related=["author"])
     return render_template("posts/tag.html", tag=tag, page=page)
+
+
+@bp.route("/code.css")
+def code_stylesheet():
+    """The colours of highlighted code blocks, in the site's dark code block."""
+    return stylesheet(), 200, {"Content-Type": "text/css; charset=utf-8",
+                               "Cache-Control": "public, max-age=86400"}
 
 
 @bp.route("/feed.atom")

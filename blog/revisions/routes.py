@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from blog.models import Post
 from blog.models.revision import Revision
+from blog.posts.routes import edit_limit
 from blog.revisions.operations import restore as restore_revision
 from blog.text.diff import is_changed, word_diff
 from blog.web.forms import page_arg
@@ -60,6 +61,7 @@ def show(slug, number):
 @bp.route(f"/posts/<slug>/revisions/<int(min=1, max={MAX_NUMBER}):number>/restore",
           methods=["POST"])
 @login_required
+@edit_limit
 def restore(slug, number):
     post = _editable_post(slug)
     revision = _revision_or_404(post, number)

@@ -15,7 +15,7 @@ from blog.cache.values import cached
 from blog.models import AuditLog, Post, User
 from blog.models.base import STATISTICS
 from blog.models.base import utcnow
-from blog.models.post import SHOWN_STATUSES
+from blog.models.post import SHOWN_STATUSES, shown_status_expression
 from blog.models.user import ROLES
 
 MONTHS = 24
@@ -71,14 +71,6 @@ def _per_month(documents, date_field, months, split=None):
     return documents.aggregate(pipeline)
 
 
-def _shown_status(now):
-    """The status as an aggregation expression, "scheduled" for a published post whose
-    time has not come: such a post counts as published nowhere until then."""
-    return {"$cond": [{"$and": [{"$eq": ["$status", "published"]},
-                                {"$gt": ["$published_at", now]}]},
-                      "scheduled", "$status"]}
-
-
 def _zero_filled(months, rows):
     counts = {(row["_id"]["year"], row["_id"]["month"]): row["count"] for row in rows}
     return [{"year": year, "month": month, "count": counts.get((year, month), 0)}
@@ -93,7 +85,7 @@ def published_by_month(months, now):
 
 def written_by_month_and_status(months, now):
     """Posts by the month they were written, split by their status now."""
-    rows = _per_month(Post.objects, "created_at", months, split=_shown_status(now))
+    rows = _per_month(Post.objects, "created_at", months, split=shown_status_expression(now))
     counts = {}
     for row in rows:
         key = (row["_id"]["year"], row["_id"]["month"])
@@ -141,16 +133,14 @@ def top_authors(limit):
 
 
 def totals(now):
-    by_status = {row["_id"]: row["count"] for row in Post.objects.aggregate([
-        {"$group": {"_id": _shown_status(now), "count": {"$sum": 1}}},
-    ])}
+    by_status = Post.status_counts(Post.objects, now)
     tags = list(Post.objects.visible(now).aggregate([
         {"$unwind": "$tags"}, {"$group": {"_id": "$tags"}}, {"$count": "tags"},
     ]))
     return {
         "users": User.objects.count(),
         "posts": sum(by_status.values()),
-        **{status: by_status.get(status, 0) for status in SHOWN_STATUSES},
+        **by_status,
         "tags": tags[0]["tags"] if tags else 0,
         "auditEntries": AuditLog.objects.count(),
     }

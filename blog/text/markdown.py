@@ -1,4 +1,5 @@
 """Markdown to safe HTML, and plain-text excerpts."""
+import contextvars
 import gc
 import re
 import time
@@ -7,6 +8,8 @@ from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt
+
+from blog.text.highlight import allowed_class, highlight_code, highlight_deadline
 
 # Processor time one text may take to parse. Long documents of the longest length
 # a post may have parse in 0.05 to 0.09 s on a 2-core machine, and rendering and
@@ -35,7 +38,13 @@ def _within_time(state, *_):
 
 # Smart quotes are left out: pairing quotes takes time that grows with the square
 # of their number (100,000 quotes took seconds). The other replacements are linear.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+# When the text being rendered stops colouring code blocks (blog.text.highlight).
+_highlight_deadline = contextvars.ContextVar("highlight_deadline", default=0.0)
+_markdown = MarkdownIt("commonmark", {
+    "html": False, "linkify": False, "typographer": True,
+    "highlight": lambda code, language, attrs: highlight_code(code, language,
+                                                              _highlight_deadline.get()),
+})
 _markdown.enable(["table", "strikethrough", "replacements"])
 # First in both chains, and among the rules that end a paragraph, a quote or a
 # list, so it runs at every position and line the parser tries.
@@ -46,12 +55,13 @@ _markdown.inline.ruler.before("text", "time_limit", _within_time)
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
     "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
-    "tbody", "td", "th", "thead", "tr", "ul",
+    "tbody", "td", "th", "thead", "tr", "ul", "span",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "code": {"class"},
+    "span": {"class"},
     "th": {"align"},
     "td": {"align"},
     "ol": {"start"},
@@ -73,14 +83,19 @@ def _collection_paused():
 
 
 def render_markdown(text):
-    """Markdown rendered, then sanitised: no script, handler, style or unsafe URL survives.
+    """Markdown rendered, code blocks coloured, then sanitised: no script, handler, style
+    or unsafe URL survives.
 
     Raises ``TooComplex`` when parsing takes longer than ``PARSE_SECONDS`` of
     this thread's processor time.
     """
-    with _collection_paused():
-        env = {"steps": 0, "deadline": time.thread_time() + PARSE_SECONDS}
-        html = _markdown.render(text or "", env)
+    token = _highlight_deadline.set(highlight_deadline())
+    try:
+        with _collection_paused():
+            env = {"steps": 0, "deadline": time.thread_time() + PARSE_SECONDS}
+            html = _markdown.render(text or "", env)
+    finally:
+        _highlight_deadline.reset(token)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -88,11 +103,19 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_allowed_attribute,
     )
 
 
+def _allowed_attribute(tag, attribute, value):
+    """Classes only as the highlighter writes them; other allowed attributes as they are."""
+    if attribute == "class":
+        return allowed_class(tag, value)
+    return value
+
+
 # Tags inside a line of text: removed without a space, so that "**daily**." stays "daily.".
-_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|del|em|i|s|strong|sub|sup)\b[^>]*>")
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|del|em|i|s|span|strong|sub|sup)\b[^>]*>")
 
 
 def plain_text(html):

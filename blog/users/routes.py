@@ -1,13 +1,15 @@
 """Profiles and profile settings."""
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
 from blog.models import Post
+from blog.models.base import utcnow
+from blog.models.post import SHOWN_STATUSES
 from blog.services import points
 from blog.services.sessions import fresh_user
 from blog.users.forms import KudosForm, ProfileForm
-from blog.web.forms import apply_model_errors, page_arg, user_or_404
+from blog.web.forms import apply_model_errors, page_arg, str_arg, user_or_404
 from blog.web.security import safe_next_url
 
 bp = Blueprint("users", __name__)
@@ -37,6 +39,23 @@ def _profile_page(user, kudos_form=None, status=200):
                            .limit(OWN_UNPUBLISHED_SHOWN))
     return render_template("users/profile.html", user=user, page=page, unpublished=unpublished,
                            kudos_form=kudos_form), status
+
+
+@bp.route("/me/posts")
+@login_required
+def my_posts():
+    """The writer's own posts, newest change first, narrowed to one status if asked."""
+    status = str_arg("status", 20)
+    if status and status not in SHOWN_STATUSES:
+        abort(400, description=f"“status” must be one of {', '.join(SHOWN_STATUSES)}.")
+    now = utcnow()
+    own = Post.objects(author=current_user.pk)
+    chosen = {"": own, "scheduled": own.scheduled(now), "published": own.visible(now),
+              "draft": own(status="draft"), "archived": own(status="archived")}[status]
+    page = (chosen.only(*Post.LIST_FIELDS).order_by("-updated_at", "-id")
+            .paginate(page_arg(), current_app.config["POSTS_PER_PAGE"]))
+    return render_template("users/my_posts.html", page=page, status=status,
+                           counts=Post.status_counts(own, now))
 
 
 @bp.route("/users/<user_id>/kudos", methods=["POST"])

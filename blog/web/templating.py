@@ -32,11 +32,25 @@ def page_url(number):
     return f"{url_for(request.endpoint, **(request.view_args or {}))}?{urlencode(args)}"
 
 
+# Query parameters that make a different page of the same address; others are dropped.
+CANONICAL_PARAMETERS = ("q", "page", "status")
+
+
+def canonical_url():
+    """This page's one address for search engines: scheme, host and path, with only the
+    parameters that change what it shows (a first page has no ``page``)."""
+    args = {name: request.args[name] for name in CANONICAL_PARAMETERS
+            if request.args.get(name) and not (name == "page" and request.args[name] == "1")}
+    query = f"?{urlencode(args)}" if args else ""
+    return f"{request.base_url}{query}"
+
+
 def register_template_helpers(app):
     app.add_template_filter(date)
     app.add_template_filter(isodate)
     app.add_template_filter(datetime_text, "datetime")
     app.add_template_global(page_url)
+    app.add_template_global(canonical_url)
     # {% if pieces is changed %}: whether word_diff's pieces hold an insertion or deletion.
     app.add_template_test(is_changed, "changed")
     app.add_template_global(lambda: datetime.now(timezone.utc).year, "current_year")

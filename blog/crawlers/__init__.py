@@ -1,0 +1,1 @@
+"""What search engines read besides the pages: the sitemap and robots.txt."""

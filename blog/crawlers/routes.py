@@ -1,0 +1,45 @@
+"""``/sitemap.xml``: every visible post and tag page; ``/robots.txt``: where crawlers
+may not go, and where the sitemap is."""
+from flask import Blueprint, render_template, url_for
+
+from blog.cache.lifetimes import visible_posts_lifetime
+from blog.cache.pages import cached_page
+from blog.cache.values import cached
+from blog.models import Post
+from blog.models.base import TAG_COUNTS, aware
+
+bp = Blueprint("crawlers", __name__)
+
+# The sitemap protocol's limit for one file; the newest posts are listed first.
+MAX_URLS = 50_000
+PRIVATE_PATHS = ("/admin", "/settings", "/auth", "/search", "/me", "/api")
+
+
+@bp.route("/sitemap.xml")
+@cached_page
+def sitemap():
+    tags = cached(TAG_COUNTS, Post.tag_counts, timeout=visible_posts_lifetime)
+    room = MAX_URLS - 1 - min(len(tags), MAX_URLS // 2)
+    posts = (Post.visible().only("slug", "published_at", "updated_at").limit(room)
+             .as_pymongo())
+    entries = [(url_for("posts.show", slug=post["slug"], _external=True), _last_change(post))
+               for post in posts]
+    tag_urls = [url_for("posts.tag", tag=row["tag"], _external=True)
+                for row in tags[:MAX_URLS - 1 - len(entries)]]
+    body = render_template("crawlers/sitemap.xml", home=url_for("posts.index", _external=True),
+                           posts=entries, tags=tag_urls)
+    return body, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
+@bp.route("/robots.txt")
+@cached_page
+def robots():
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in PRIVATE_PATHS), "",
+             f"Sitemap: {url_for('crawlers.sitemap', _external=True)}", ""]
+    return "\n".join(lines), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _last_change(post):
+    """When the post last changed as readers see it: its publication, or a later edit."""
+    times = [aware(post[name]) for name in ("published_at", "updated_at") if post.get(name)]
+    return max(times)
