@@ -11,6 +11,7 @@ from blog.models.querysets import PageNotFound
 from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
 from blog.web.forms import wants_json
+from blog.web.templating import page_url
 
 log = logging.getLogger("blog.errors")
 
@@ -35,7 +36,9 @@ RETRY_AFTER_SECONDS = 5
 BAD_HOST = "This request's Host header does not name this blog."
 
 
-def error_response(status, message, headers=None):
+def error_response(status, message, headers=None, link=None):
+    """The error as JSON for the API, else as a page; ``link`` is ``(url, text)``, a way on
+    that the page offers."""
     if wants_json():
         response = jsonify(success=False, error={"code": CODES.get(status, "error"),
                                                  "message": message})
@@ -44,7 +47,7 @@ def error_response(status, message, headers=None):
         # URL adapter, so its page cannot build links: it gets one that needs none.
         template = "errors/error.html" if request_ctx.url_adapter else "errors/plain.html"
         response = render_template(template, status=status, title=TITLES.get(status, "Error"),
-                                   message=message, database_down=status == 503)
+                                   message=message, link=link, database_down=status == 503)
     return response, status, headers or {}
 
 
@@ -74,9 +77,14 @@ def register_error_handlers(app):
         return error_response(409, "That already exists.")
 
     @app.errorhandler(DoesNotExist)
-    @app.errorhandler(PageNotFound)
     def missing(error):
         return error_response(404, "There is nothing here.")
+
+    @app.errorhandler(PageNotFound)
+    def past_the_last_page(error):
+        return error_response(
+            404, f"There is no page {error.page}: the last page is {error.last}.",
+            link=(page_url(error.last), f"Go to the last page ({error.last})"))
 
     @app.errorhandler(ServerSelectionTimeoutError)
     @app.errorhandler(ConnectionFailure)

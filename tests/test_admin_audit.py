@@ -116,6 +116,23 @@ def test_bad_filters_are_a_400_not_a_500(admin_client, query):
     assert response.get_json()["error"]["code"] == "bad_request"
 
 
+def test_a_bad_filter_answers_the_page_with_the_filters_kept_and_the_reason_beside_it(
+        admin_client):
+    response = admin_client.get("/admin/audit?action=update&actor=ann@example.com"
+                                "&document=not-an-id")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert '<option value="update" selected>' in html
+    assert 'id="filter-actor" name="actor" value="ann@example.com"' in html
+    field = html[html.index('<div class="filter has-error">'):]
+    field = field[:field.index("</div>")]
+    assert 'id="filter-document" name="document" value="not-an-id"' in field
+    assert 'aria-invalid="true" aria-describedby="filter-document-error"' in field
+    assert ('<p class="field-errors" id="filter-document-error" role="alert">“document” must be '
+            'a document id (24 hexadecimal digits).</p>') in field
+    assert html.count("has-error") == 1 and "<table" not in html
+
+
 @pytest.mark.parametrize("query", ['actor={"$gt": ""}', "actor[$ne]=x&action[$ne]=x",
                                    "actor=.*", "actor=^ann"])
 def test_filter_values_are_literal(admin_client, query):
@@ -132,8 +149,43 @@ def test_the_diff_reads_old_to_new_and_hides_secrets(admin_client):
     assert '<dt>title</dt>' in html
     assert '<del>Before</del> <span class="diff-arrow" aria-label="changed to">→</span> <ins>After</ins>' in html
     assert '<del>a, b</del>' in html and '<ins>a</ins>' in html
-    assert '<del><span class="diff-none">—</span></del>' in html
-    assert '<dt>password</dt>\n        <dd><span class="diff-redacted">changed</span></dd>' in html
+    assert re.search(r'<dt>published_at</dt>\s*<dd><ins><time datetime="2025-01-05T10:00:00.000'
+                     r'\+00:00">2025-01-05 10:00:00</time></ins></dd>', html), "set, from nothing"
+    assert re.search(r'<dt>password</dt>\s*<dd><span class="diff-redacted">changed</span></dd>',
+                     html)
+
+
+def changes_shown(admin_client, entry_changes):
+    """The Changes cell of the newest entry once it has ``entry_changes``."""
+    add_entry(100, changes=entry_changes)
+    html = admin_client.get("/admin/audit").get_data(as_text=True)
+    return re.search(r'<td data-label="Changes" class="changes">(.*?)</td>', html, re.S)[1]
+
+
+def test_a_long_text_changed_at_its_end_shows_the_words_that_changed(admin_client):
+    words = " ".join(f"word{n}" for n in range(150))
+    shown = changes_shown(admin_client, {"content": [f"{words} and the old ending.",
+                                                     f"{words} and a new ending."]})
+    assert re.findall(r"<del>(.*?)</del>", shown) == ["the", "old"]
+    assert re.findall(r"<ins>(.*?)</ins>", shown) == ["a", "new"]
+    assert shown.count('class="diff-fold"') == 1, "the unchanged start is folded"
+    assert "word10 " not in shown and "word149 and" in shown
+    assert len(re.sub(r"<[^>]+>", "", shown).split()) < 20
+
+
+def test_a_long_text_added_whole_shows_its_start(admin_client):
+    text = "Lorem ipsum " * 100
+    shown = changes_shown(admin_client, {"content": ["", text]})
+    assert "<ins>Lorem ipsum" in shown and "ipsum…</ins>" in shown
+    assert len(" ".join(re.sub(r"<[^>]+>", "", shown).split())) < 200
+
+
+def test_ids_are_shortened_with_the_whole_id_on_hover(admin_client):
+    old, new = str(ObjectId()), str(ObjectId())
+    shown = changes_shown(admin_client, {"author": [old, new]})
+    assert f'<code class="id" title="{old}">…{old[-8:]}</code>' in shown
+    assert f'<code class="id" title="{new}">…{new[-8:]}</code>' in shown
+    assert old[:12] not in re.sub(r'title="[^"]*"', "", shown)
 
 
 def test_entries_are_escaped(admin_client):

@@ -107,8 +107,8 @@ def test_the_dashboard_shows_the_same_numbers_as_charts_and_tables(seeded, admin
     for row in expected["usersByRole"]:
         assert f"<title>{row['role']}: {row['count']}</title>" in html
     newest = expected["postsByMonth"][-1]
-    assert (f'<td>{newest["year"]:04d}-{newest["month"]:02d}</td><td class="number">'
-            f'{newest["count"]}</td>') in html
+    assert (f'<td class="month">{newest["year"]:04d}-{newest["month"]:02d}</td>'
+            f'<td class="number">{newest["count"]}</td>') in html
     assert f'<span class="total-number">{expected["totals"]["published"]}</span> published' in html
 
 
@@ -170,7 +170,26 @@ def test_bar_lengths_are_proportional_to_the_values():
     assert heights[0] == 0 and heights[2] == pytest.approx(2 * heights[1])
     assert chart.bars[2].y + chart.bars[2].height == pytest.approx(chart.bottom)
     horizontal = charts.bar_chart("t", ["x", "y"], [3, 6])
-    assert horizontal.bars[1].width == pytest.approx(2 * horizontal.bars[0].width)
+    # Each length is rounded to a tenth.
+    assert horizontal.bars[1].width == pytest.approx(2 * horizontal.bars[0].width, abs=0.2)
+
+
+def test_bar_labels_are_shown_whole_and_a_very_long_one_is_shortened_with_the_whole_on_hover():
+    chart = charts.bar_chart("Top authors", ["Katherine Spärck Jones", "Ada"], [10, 5])
+    assert [tick.label for tick in chart.category_labels] == ["Katherine Spärck Jones", "Ada"]
+    assert chart.left < chart.width / 2
+    name = "Wolfgang Amadeus Theophilus Mozart-Habsburg"
+    label = charts.bar_chart("Top authors", [name], [1]).category_labels[0]
+    assert label.label.endswith("…") and name.startswith(label.label[:-1])
+    assert label.full == name
+
+
+def test_the_monthly_table_names_each_column_once(admin, client_for, make_post):
+    make_post(admin, title="Counted")
+    html = client_for(admin).get("/admin/").get_data(as_text=True)
+    table = html[html.index('<section class="panel stat-block" id="posts-by-month">'):]
+    headers = re.findall(r"<th[^>]*>([^<]+)</th>", table[:table.index("</thead>")])
+    assert len({header.lower() for header in headers}) == len(headers) == 6, headers
 
 
 # Nothing listens on port 9, so every cache call fails at once.

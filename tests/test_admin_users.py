@@ -1,4 +1,5 @@
 """User management: the list, literal-text search and role changes."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,6 +18,11 @@ def emails_on(response):
     return [item["email"] for item in response.get_json()["data"]]
 
 
+def row_of(html, email):
+    """The users list's row of the user with this email."""
+    return next(row for row in html.split("<tr>") if f'aria-label="Role of {email}"' in row)
+
+
 def test_the_list_shows_every_column_25_a_page(admin_client, admin, make_user, make_post):
     start = datetime(2024, 1, 1, tzinfo=timezone.utc)
     users = [make_user(email=f"u{number:02d}@example.com", name=f"User {number:02d}",
@@ -28,10 +34,10 @@ def test_the_list_shows_every_column_25_a_page(admin_client, admin, make_user, m
     # Newest first: the admin, then u29 down to u06 fill the 25 rows of page one.
     assert first.count('class="role-form"') == 25
     assert "u05@example.com" not in first
-    row = first[first.index("u29@example.com"):]
-    row = row[:row.index("</tr>")]
-    assert '<td class="number">100</td>' in row and '<td class="number">2</td>' in row
-    assert "30 January 2024" in row
+    row = row_of(first, "u29@example.com")
+    assert '<td data-label="Points" class="number">100</td>' in row
+    assert '<td data-label="Posts" class="number">2</td>' in row
+    assert '<time datetime="2024-01-30T00:00:00Z">2024-01-30</time>' in row
     second = admin_client.get("/admin/users?page=2").get_data(as_text=True)
     assert second.count('class="role-form"') == 6 and "u00@example.com" in second
     assert admin_client.get("/admin/users?page=3").status_code == 404
@@ -154,6 +160,41 @@ def test_the_last_admin_cannot_be_demoted(admin_client, admin):
     assert "the last admin" in response.get_data(as_text=True)
     assert admin.reload().role == "admin"
     assert AuditLog.objects(action="role_change").count() == 0
+
+
+def test_a_refused_role_change_answers_the_list_as_it_was_with_the_reason_beside_it(
+        admin_client, admin, make_user):
+    for number in range(30):
+        make_user(email=f"ada{number:02d}@example.com", name=f"Ada {number:02d}")
+    list_url = "/admin/users?search=ada&page=2"
+    response = admin_client.post(f"/admin/users/{admin.pk}/role",
+                                 data={"role": "moderator", "next": list_url})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    # The same search and page: the admin (the oldest "ada") is on page 2 of 31.
+    assert 'id="user-search" name="search" value="ada"' in html
+    assert 'aria-current="page">2<' in html and 'href="/admin/users?search=ada&amp;page=1"' in html
+    assert html.count('class="role-form"') == 6
+    row = row_of(html, admin.email)
+    assert '<option value="moderator" selected>' in row, "what was chosen is kept"
+    assert re.search(r'<select name="role"[^>]*aria-invalid="true"', row)
+    assert re.search(r'class="field-errors"[^>]*role="alert">admin@example.com is the last '
+                     r'admin\. Make someone else an admin before changing this role\.</p>', row)
+    assert 'name="next" value="/admin/users?search=ada&amp;page=2"' in row, \
+        "the next change comes back here too"
+    assert "field-errors" not in html.replace(row, "")
+    assert admin.reload().role == "admin"
+
+
+def test_a_refused_grant_keeps_the_number_beside_its_field(admin_client, make_user):
+    user = make_user(email="someone@example.com")
+    response = admin_client.post(f"/admin/users/{user.pk}/points",
+                                 data={"points": "1000000", "next": "/admin/users"})
+    assert response.status_code == 400
+    row = row_of(response.get_data(as_text=True), user.email)
+    assert 'name="points" min="1" max="10000" value="1000000"' in row
+    assert "Grant from 1 to 10000 points." in row
+    assert user.reload().points == 100
 
 
 def test_an_admin_can_step_down_while_another_remains(admin_client, admin, make_user):

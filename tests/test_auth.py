@@ -1,4 +1,5 @@
 """Registration, login, logout and sessions, as a visitor meets them."""
+import re
 import threading
 import urllib.error
 import urllib.parse
@@ -136,6 +137,24 @@ def test_bad_registration_fields_are_explained(client, field, value, message):
     response = client.post("/auth/register", data=data)
     assert response.status_code == 400
     assert message in response.data
+
+
+def test_a_sign_up_with_several_mistakes_names_them_all_at_once(client):
+    response = client.post("/auth/register", data={
+        "email": "ann@example", "name": "  ", "password": "short",
+        "password_confirm": "shorter"})
+    assert response.status_code == 400
+    errors = {field: re.findall(r"<li>(.*?)</li>", block) for field, block in re.findall(
+        r'<ul class="field-errors" id="(\w+)-help">(.*?)</ul>', response.get_data(as_text=True),
+        re.S)}
+    assert errors == {
+        "email": ["Give a valid email address, like name@example.com."],
+        "name": ["Give a name to show on your posts."],
+        "password": ["Use at least 8 characters."],
+        "password_confirm": ["The two passwords differ."],
+    }
+    assert 'value="ann@example"' in response.get_data(as_text=True), "what was typed is kept"
+    assert User.objects.count() == 0
 
 
 def test_passwords_must_match(client):

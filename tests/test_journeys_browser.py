@@ -65,7 +65,8 @@ def test_a_newcomer_writes_publishes_revises_finds_sends_kudos_and_leaves(live_s
     page.select_option("select[name=status]", "draft")
     page.click("button[name=save]")
     expect(page.locator("article.post h1")).to_have_text(TITLE)
-    expect(page.locator("article.post .notice")).to_contain_text("This post is draft")
+    expect(page.locator("article.post .notice")).to_have_text(
+        "This post is a draft: only its author, moderators and admins can see it.")
     expect(page.locator("article.post .tags .tag")).to_have_text(["gardening", "compost heaps"])
     post_url = page.url
     screenshot("draft-saved")
@@ -195,7 +196,7 @@ def test_an_admin_reads_the_charts_and_history_and_changes_a_role(
     expect(newest.locator("dl.diff")).to_contain_text("status")
     expect(newest.locator("dl.diff del")).to_contain_text(["draft"])
     expect(newest.locator("dl.diff ins")).to_contain_text(["published"])
-    expect(newest.locator("td").last).to_have_text("127.0.0.1")
+    expect(newest.locator(".ip")).to_have_text("from 127.0.0.1")
     expect(first.locator(".badge-action")).to_have_text("create")
     screenshot("post-history")
 

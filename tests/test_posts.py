@@ -296,6 +296,46 @@ def test_excerpts_keep_punctuation_against_bold_words_and_links(make_user, make_
     assert "Feed it daily. See the guide, then stir! Next paragraph." in card
 
 
+POST_WITH_CODE = ("## Why caching\n\nMost of the time the simple version wins.\n\n"
+                  "```python\ndef paginate(items):\n    return items[:10]\n```\n\n"
+                  "## Caching and logging\n\nMeasure first.")
+
+
+def test_excerpts_are_prose_without_code_or_headings(make_user, make_post, client):
+    make_post(make_user(), title="Caching", content=POST_WITH_CODE, tags=["perf"])
+    for url, pattern in (("/", r'<p class="excerpt">\s*(.*?)\s*</p>'),
+                         ("/search?q=simple", r'<p class="excerpt">\s*(.*?)\s*</p>'),
+                         ("/feed.atom", r"<summary>(.*?)</summary>")):
+        shown = re.search(pattern, client.get(url).get_data(as_text=True), re.S)[1]
+        shown = re.sub(r"</?mark>", "", shown)
+        assert shown == "Most of the time the simple version wins. Measure first.", url
+
+
+def test_reindex_brings_old_excerpts_up_to_date(app, runner, make_user, make_post, client):
+    post = make_post(make_user(), title="Caching", content=POST_WITH_CODE)
+    with app.app_context():
+        Post.objects(pk=post.pk).update_one(set__excerpt="Why caching Most of the time")
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    assert "Most of the time the simple version wins. Measure first." in \
+        client.get("/").get_data(as_text=True)
+
+
+def test_a_page_past_the_last_is_a_404_with_a_link_to_the_last(client, make_user, make_post):
+    author = make_user()
+    for number in range(23):
+        make_post(author, title=f"Post {number:02d}", tags=["t"])
+    for url, last in (("/?page=9999", "/?page=3"), ("/tags/t?page=4", "/tags/t?page=3"),
+                      (f"/users/{author.pk}?page=5", f"/users/{author.pk}?page=3")):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        html = response.get_data(as_text=True)
+        assert "the last page is 3." in html
+        assert f'<a class="button" href="{last}">Go to the last page (3)</a>' in html
+    body = client.get("/api/posts?page=9").get_json()
+    assert body["error"] == {"code": "not_found",
+                             "message": "There is no page 9: the last page is 3."}
+
+
 def test_pager_links_ignore_parameters_that_would_change_them(client, make_user, make_post):
     author = make_user()
     for number in range(11):

@@ -2,12 +2,24 @@
 
 Computing positions here keeps the template to drawing, and lets the numbers
 be checked without parsing SVG.
+
+A chart scales with the page, and its text with it: on a phone a chart is
+drawn at about half its width, so static/css/site.css sets its text larger
+there (the sizes below, in the chart's own units), shows only every
+``MAJOR_EVERY``-th month, and the margins here leave room for that text.
 """
 import math
 from dataclasses import dataclass, field
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
+# The largest text each kind of chart is drawn with (static/css/site.css), and the
+# width of an average letter as a share of it.
+COLUMN_TEXT = 21
+ROW_TEXT = 15
+LETTER_WIDTH = 0.58
+# Months labelled on a phone; every ``label_every``-th elsewhere.
+MAJOR_EVERY = 6
 
 
 @dataclass
@@ -24,6 +36,10 @@ class Bar:
 class Tick:
     position: float
     label: str
+    # The whole label, when ``label`` had to be shortened; shown on hover.
+    full: str = ""
+    # Shown at every width; the others only where the chart is drawn large.
+    major: bool = True
 
 
 @dataclass
@@ -62,9 +78,9 @@ def axis_ticks(maximum, wanted=4):
     return list(range(0, top + 1, step))
 
 
-def column_chart(title, labels, values, width=640, height=240, label_every=3):
+def column_chart(title, labels, values, width=640, height=250, label_every=3):
     """Vertical bars, one per label (a time series); every ``label_every``-th label shown."""
-    left, top, right, bottom = 44, 12, width - 10, height - 28
+    left, top, right, bottom = 60, 20, width - 10, height - 34
     ticks = axis_ticks(max(values, default=0))
     scale = (bottom - top) / ticks[-1]
     slot = (right - left) / max(1, len(values))
@@ -74,16 +90,23 @@ def column_chart(title, labels, values, width=640, height=240, label_every=3):
         chart.bars.append(Bar(label, value, round(x, 1), round(bottom - value * scale, 1),
                               round(slot * 0.7, 1), round(value * scale, 1)))
         if index % label_every == 0:
-            chart.category_labels.append(Tick(round(x + slot * 0.35, 1), label))
+            chart.category_labels.append(Tick(round(x + slot * 0.35, 1), label,
+                                              major=index % MAJOR_EVERY == 0))
     chart.value_ticks = [Tick(round(bottom - tick * scale, 1), str(tick)) for tick in ticks]
     return chart
 
 
-def bar_chart(title, labels, values, width=420, row_height=26, label_width=120):
-    """Horizontal bars, one row per label (categories with long names)."""
-    left, top, right = label_width, 8, width - 36
+def bar_chart(title, labels, values, width=460, row_height=28):
+    """Horizontal bars, one row per label (categories with long names), the labels
+    given as much room as the longest needs, up to half the chart; a longer one is
+    shortened, whole on hover."""
+    letter = LETTER_WIDTH * ROW_TEXT
+    longest = max((len(label) for label in labels), default=0)
+    label_width = min(width / 2, longest * letter + 12)
+    fits = longest if label_width < width / 2 else int((label_width - 12) / letter)
+    left, top, right = label_width, 8, width - 46
     bottom = top + row_height * max(1, len(values))
-    height = bottom + 24
+    height = bottom + 26
     ticks = axis_ticks(max(values, default=0))
     scale = (right - left) / ticks[-1]
     chart = Chart(title, width, height, True, left, top, right, bottom)
@@ -91,6 +114,8 @@ def bar_chart(title, labels, values, width=420, row_height=26, label_width=120):
         y = top + index * row_height + row_height * 0.15
         chart.bars.append(Bar(label, value, left, round(y, 1), round(value * scale, 1),
                               round(row_height * 0.7, 1)))
-        chart.category_labels.append(Tick(round(y + row_height * 0.35, 1), label))
+        shown = label if len(label) <= fits else label[:fits - 1].rstrip() + "…"
+        chart.category_labels.append(Tick(round(y + row_height * 0.35, 1), shown,
+                                          full=label if shown != label else ""))
     chart.value_ticks = [Tick(round(left + tick * scale, 1), str(tick)) for tick in ticks]
     return chart

@@ -43,7 +43,7 @@ def _search(text, tag, author, page_number, limit):
     if not query.is_searchable:
         # Nothing to look for gives no posts, as on the search page, not every post.
         if page_number > 1:
-            raise PageNotFound(page_number)
+            raise PageNotFound(page_number, 1)
         return Page(items=[], total=0, page=page_number, limit=limit)
     if tag and tag not in query.tags:
         query.tags.append(tag)

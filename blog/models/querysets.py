@@ -8,7 +8,16 @@ MAX_PAGE = 100_000
 
 
 class PageNotFound(LookupError):
-    """A page number past the last page."""
+    """A page number past the last page; ``last`` is the last page there is."""
+
+    def __init__(self, page, last):
+        super().__init__(page, last)
+        self.page = page
+        self.last = last
+
+
+def last_page(total, limit):
+    return max(1, math.ceil(total / limit))
 
 
 @dataclass
@@ -22,7 +31,7 @@ class Page:
 
     @property
     def pages(self):
-        return max(1, math.ceil(self.total / self.limit))
+        return last_page(self.total, self.limit)
 
     @property
     def has_previous(self):
@@ -55,11 +64,9 @@ class BlogQuerySet(QuerySet):
         ``related`` names reference fields to load for the whole page in one
         query each, so a page of 10 posts costs the same as a page of 1.
         """
-        if page > MAX_PAGE:
-            raise PageNotFound(page)
         total = self.count()
-        if page > 1 and (page - 1) * limit >= total:
-            raise PageNotFound(page)
+        if page > MAX_PAGE or (page > 1 and (page - 1) * limit >= total):
+            raise PageNotFound(page, last_page(total, limit))
         items = list(self.skip((page - 1) * limit).limit(limit))
         for field in related:
             load_references(items, field)

@@ -75,6 +75,11 @@ def email_problem(email):
     return None
 
 
+def name_problem(name):
+    """Why a display name cannot be used, or None."""
+    return None if " ".join(name.split()) else "Give a name to show on your posts."
+
+
 class Profile(EmbeddedDocument):
     bio = StringField(max_length=500, default="", multiline=True)
     age = IntField(min_value=13, max_value=120, null=True)
@@ -126,9 +131,10 @@ class User(UserMixin, TimestampedDocument):
             if problem:
                 errors["email"] = problem
         if isinstance(self.name, str):
+            problem = name_problem(self.name)
+            if problem:
+                errors["name"] = problem
             self.name = " ".join(self.name.split())
-            if not self.name:
-                errors["name"] = "Give a name to show on your posts."
         if errors:
             raise ValidationError("Invalid user", errors=errors)
         self.stamp(utcnow())

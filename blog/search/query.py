@@ -11,6 +11,8 @@ from blog.models.post import normalise_tag
 from blog.text.analysis import stems
 
 MAX_QUERY_LENGTH = 200
+# How many words after an unquoted ``tag:`` may complete a tag with spaces.
+MAX_TAG_WORDS = 4
 
 # One clause: an optional "-", an optional "tag:", then a quoted run (the
 # closing quote may be missing) or a run of anything but spaces and quotes.
@@ -30,6 +32,11 @@ class SearchQuery:
     tags: list = field(default_factory=list)
     excluded_tags: list = field(default_factory=list)
     has_words: bool = False
+    # With the tags in use known: tags read together with the words after them
+    # (``tag:newcomer tag``), tags no post has, and how to quote the first of those.
+    spaced_tags: list = field(default_factory=list)
+    unknown_tags: list = field(default_factory=list)
+    quoting_hint: str = ""
 
     @property
     def required_terms(self):
@@ -68,23 +75,64 @@ class Phrase:
     key_stems: tuple
 
 
-def parse_query(text):
-    """``text`` read as a query; raises ValueError when it is too long."""
+def parse_query(text, known_tags=None):
+    """``text`` read as a query; raises ValueError when it is too long.
+
+    With ``known_tags`` (the tags in use), an unquoted ``tag:name`` that is not
+    one of them takes the words after it when together they name one, as
+    ``tag:newcomer tag`` names "newcomer tag"; the tags still unknown are listed.
+    """
     if len(text) > MAX_QUERY_LENGTH:
         raise ValueError(f"A search can be at most {MAX_QUERY_LENGTH} characters long.")
     query = SearchQuery(text=text)
-    for clause in CLAUSE.finditer(text):
+    clauses = list(CLAUSE.finditer(text))
+    position = 0
+    while position < len(clauses):
+        clause = clauses[position]
+        position += 1
         excluded = bool(clause["exclude"])
         body = clause["quoted"] if clause["quoted"] is not None else clause["word"]
-        if clause["tag"]:
-            _add_tag(query, body, excluded)
-        else:
+        if not clause["tag"]:
             _add_words(query, body, excluded)
+            continue
+        tag = normalise_tag(body)
+        if known_tags is not None and tag and tag not in known_tags:
+            # Only an unquoted tag can have been cut short at a space.
+            following = (_plain_words(clauses[position:position + MAX_TAG_WORDS])
+                         if clause["word"] is not None else [])
+            taken, tag = _spaced_tag(tag, following, known_tags)
+            position += taken
+            if taken:
+                query.spaced_tags.append(tag)
+            elif not excluded:
+                query.unknown_tags.append(tag)
+                if following and not query.quoting_hint:
+                    query.quoting_hint = f'tag:"{tag} {following[0]}"'
+        _add_tag(query, tag, excluded)
     return query
 
 
-def _add_tag(query, name, excluded):
-    tag = normalise_tag(name)
+def _plain_words(clauses):
+    """The words at the start of ``clauses`` that are neither tags, exclusions nor quoted."""
+    found = []
+    for clause in clauses:
+        if clause["exclude"] or clause["tag"] or clause["word"] is None:
+            break
+        found.append(clause["word"])
+    return found
+
+
+def _spaced_tag(tag, following, known_tags):
+    """How many of the ``following`` words complete ``tag`` into a known tag (the most
+    that do), and the tag they make; ``0, tag`` when none does."""
+    for count in range(len(following), 0, -1):
+        joined = normalise_tag(" ".join([tag, *following[:count]]))
+        if joined in known_tags:
+            return count, joined
+    return 0, tag
+
+
+def _add_tag(query, tag, excluded):
     if not tag:
         return
     target = query.excluded_tags if excluded else query.tags

@@ -12,7 +12,7 @@ newest first, which MongoDB serves from the index on (search terms, status,
 publication time) and mongomock runs the same way.
 """
 from blog.models import Post
-from blog.models.querysets import MAX_PAGE, Page, PageNotFound, load_references
+from blog.models.querysets import MAX_PAGE, Page, PageNotFound, last_page, load_references
 from blog.text.analysis import phrase_pattern
 
 RANKING_FIELDS = ("title_terms", "tag_terms", "published_at")
@@ -27,12 +27,10 @@ def search_posts(query, page, limit, candidates, author=None, fields=Post.LIST_F
     (``more_than_total``) when more posts match than were ranked. Raises
     PageNotFound past the last page.
     """
-    if page > MAX_PAGE:
-        raise PageNotFound(page)
     ranked, more = _ranked_ids(query, author, candidates)
     start = (page - 1) * limit
-    if page > 1 and start >= len(ranked):
-        raise PageNotFound(page)
+    if page > MAX_PAGE or (page > 1 and start >= len(ranked)):
+        raise PageNotFound(page, last_page(len(ranked), limit))
     ids = ranked[start:start + limit]
     items = _load(ids, fields)
     load_references(items, "author")

@@ -1,12 +1,14 @@
 """The search page: ``GET /search?q=…&page=N``."""
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
+from blog.cache.values import cached
 from blog.extensions import search_limit
 from blog.models import Post
-from blog.search.query import MAX_QUERY_LENGTH, parse_query
+from blog.models.base import TAG_COUNTS
+from blog.search.query import MAX_QUERY_LENGTH, SearchQuery, parse_query
 from blog.search.ranking import search_posts
 from blog.search.snippets import snippet
-from blog.text.markdown import plain_text
+from blog.text.markdown import prose_text
 from blog.web.forms import page_arg
 
 bp = Blueprint("search", __name__)
@@ -21,10 +23,13 @@ def search_box_limit():
 @bp.route("/search")
 @search_limit
 def results():
+    text = request.args.get("q", "")
     try:
-        query = parse_query(request.args.get("q", ""))
+        query = parse_query(text, _known_tags(text))
     except ValueError as error:
-        abort(400, description=str(error))
+        # The search form again, the text as typed and the reason beside it.
+        return render_template("search/results.html", query=SearchQuery(text=text), page=None,
+                               results=[], error=str(error)), 400
     number = page_arg()
     if not query.is_searchable:
         return render_template("search/results.html", query=query, page=None, results=[])
@@ -32,5 +37,12 @@ def results():
                         current_app.config["SEARCH_CANDIDATES"],
                         fields=(*Post.LIST_FIELDS, "html"))
     marked = set(query.required_terms)
-    results = [(post, snippet(plain_text(post.html), marked)) for post in page.items]
+    results = [(post, snippet(prose_text(post.html), marked)) for post in page.items]
     return render_template("search/results.html", query=query, page=page, results=results)
+
+
+def _known_tags(text):
+    """The tags in use, when the query names a tag (so that a tag with a space is found)."""
+    if "tag:" not in text.lower():
+        return None
+    return {row["tag"] for row in cached(TAG_COUNTS, Post.tag_counts)}

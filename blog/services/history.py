@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from bson import ObjectId
 
+from blog.models import User
 from blog.models.audit import ACTIONS, AuditLog
 
 # A name, or names joined by commas (a bulk write's summary entry).
@@ -13,7 +14,12 @@ MAX_ACTOR = 254
 
 
 class BadFilter(ValueError):
-    """A filter value that cannot mean anything; its message says why."""
+    """A filter value that cannot mean anything; its message says why, and
+    ``parameter`` names the query parameter."""
+
+    def __init__(self, message, parameter):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 @dataclass
@@ -30,15 +36,15 @@ class AuditFilters:
                   "document": "document", "date_from": "from", "date_to": "to"}
 
     @classmethod
+    def read(cls, args):
+        """The filters in ``args`` (a request's query string), as typed."""
+        return cls(**{attribute: args.get(parameter, "").strip()
+                      for attribute, parameter in cls.PARAMETERS.items()})
+
+    @classmethod
     def from_args(cls, args):
-        """The filters in ``args`` (a request's query string); raises BadFilter."""
-        values = {}
-        for attribute, parameter in cls.PARAMETERS.items():
-            value = args.get(parameter, "")
-            if not isinstance(value, str):
-                raise BadFilter(f"“{parameter}” must be text.")
-            values[attribute] = value.strip()
-        filters = cls(**values)
+        """The filters in ``args``, checked; raises BadFilter."""
+        filters = cls.read(args)
         filters.query()
         return filters
 
@@ -53,15 +59,17 @@ class AuditFilters:
     def query(self):
         """The matching entries, newest first; raises BadFilter on a value that makes no sense."""
         if self.action and self.action not in ACTIONS:
-            raise BadFilter(f"“action” must be one of {', '.join(ACTIONS)}.")
+            raise BadFilter(f"“action” must be one of {', '.join(ACTIONS)}.", "action")
         if self.collection and not COLLECTION_NAME.fullmatch(self.collection):
-            raise BadFilter("“collection” must be a collection name, like user or post.")
+            raise BadFilter("“collection” must be a collection name, like user or post.",
+                            "collection")
         if self.document and not ObjectId.is_valid(self.document):
-            raise BadFilter("“document” must be a document id (24 hexadecimal digits).")
+            raise BadFilter("“document” must be a document id (24 hexadecimal digits).",
+                            "document")
         since = _instant(self.date_from, "from")
         until = _instant(self.date_to, "to", end_of_day=True)
         if since and until and since >= until:
-            raise BadFilter("“from” must be before “to”.")
+            raise BadFilter("“from” must be before “to”.", "from")
         return AuditLog.history(
             action=self.action or None, collection=self.collection or None,
             actor=self._actor(), document_id=ObjectId(self.document) if self.document else None,
@@ -72,7 +80,7 @@ class AuditFilters:
         if not self.actor:
             return None
         if len(self.actor) > MAX_ACTOR:
-            raise BadFilter(f"“actor” must be at most {MAX_ACTOR} characters.")
+            raise BadFilter(f"“actor” must be at most {MAX_ACTOR} characters.", "actor")
         if ObjectId.is_valid(self.actor):
             return ObjectId(self.actor)
         return self.actor.lower()
@@ -96,10 +104,18 @@ def _instant(text, parameter, end_of_day=False):
         moment = datetime.fromisoformat(text)
     except (ValueError, OverflowError):
         raise BadFilter(f"“{parameter}” must be a date like 2025-03-31, or a date and time "
-                        "in ISO 8601.") from None
+                        "in ISO 8601.", parameter) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     try:
         return moment.astimezone(timezone.utc)
     except OverflowError:
-        raise BadFilter(f"“{parameter}” is out of range.") from None
+        raise BadFilter(f"“{parameter}” is out of range.", parameter) from None
+
+
+def actor_names(entries):
+    """``{user id: name}`` for the users who made ``entries``, in one query."""
+    ids = {entry.actor_id for entry in entries} - {None}
+    if not ids:
+        return {}
+    return {user.pk: user.name for user in User.objects(pk__in=list(ids)).only("name")}

@@ -118,14 +118,25 @@ def _allowed_attribute(tag, attribute, value):
 _INLINE_TAG = re.compile(r"</?(?:a|abbr|b|code|del|em|i|s|span|strong|sub|sup)\b[^>]*>")
 
 
+# Blocks that are not running prose: code, and headings (which would run into the sentence).
+_NOT_PROSE = re.compile(r"<(pre|h[1-6])\b[^>]*>.*?</\1>", re.DOTALL)
+
+
 def plain_text(html):
     """The words of sanitised HTML, without markup."""
     text = re.sub(r"<[^>]*>", " ", _INLINE_TAG.sub("", html or ""))
     return " ".join(unescape(text).split())
 
 
+def prose_text(html):
+    """The running text of sanitised HTML, without code blocks and headings; all its
+    words when it has nothing else."""
+    return plain_text(_NOT_PROSE.sub(" ", html or "")) or plain_text(html)
+
+
 def excerpt(html, words=40):
-    parts = plain_text(html).split()
+    """The first ``words`` words of the prose, for cards and feed summaries."""
+    parts = prose_text(html).split()
     if len(parts) <= words:
         return " ".join(parts)
     return " ".join(parts[:words]).rstrip(".,;:!?") + "…"

@@ -3,21 +3,37 @@
 (function () {
   "use strict";
 
+  // The same line as the page draws (templates/macros/audit.html: activity_line).
   function line(entry) {
     var item = document.createElement("li");
     var when = document.createElement("time");
     when.dateTime = entry.at;
-    when.textContent = entry.at.slice(0, 19).replace("T", " ");
+    when.textContent = entry.shownAt;
     var actor = document.createElement("strong");
-    actor.textContent = entry.actor.name;
+    actor.textContent = entry.actorName;
+    actor.title = entry.actor.name;
     var action = document.createElement("span");
     action.className = "badge badge-action";
     action.textContent = entry.action.replace(/_/g, " ");
     var label = document.createElement("span");
     label.className = "activity-label";
-    label.textContent = entry.label;
-    item.append(when, " ", actor, " ", action, " " + entry.collection + " ", label);
+    label.append(entry.collection + " ");
+    if (entry.historyUrl) {
+      var link = document.createElement("a");
+      link.href = entry.historyUrl;
+      link.title = "History of this " + entry.collection;
+      link.textContent = entry.label || "…" + entry.documentId.slice(-8);
+      label.append(link);
+    } else {
+      label.append(entry.label);
+    }
+    item.append(when, " ", actor, " ", action, " ", label);
     return item;
+  }
+
+  // Now, as the entries show their times: UTC, 24 hours.
+  function utcNow() {
+    return new Date().toISOString().slice(11, 19) + " UTC";
   }
 
   function start(panel) {
@@ -41,7 +57,7 @@
           }
           list.replaceChildren.apply(list, items);
           panel.classList.remove("activity-stale");
-          status.firstChild.textContent = "Updated " + new Date().toLocaleTimeString() + ". ";
+          status.firstChild.textContent = "Updated at " + utcNow() + ". ";
         })
         .catch(function () {
           panel.classList.add("activity-stale");
