@@ -14,7 +14,7 @@ from mongoengine.connection import get_db
 from blog import create_app, disconnect_db
 from blog.models import Post, User
 from blog.store import connection
-from blog.store.embedded_file import EmbeddedStoreUnreadable
+from blog.store.embedded_file import EmbeddedStoreUnreadable, EmbeddedStoreUnwritable
 from conftest import PASSWORD, ROOT, make_config
 
 EARLIER_STORE = os.path.join(ROOT, "tests", "data", "embedded-db-format1.json")
@@ -270,3 +270,25 @@ def test_a_file_that_is_no_store_is_refused_and_left_as_it_was(tmp_path, content
         disconnect_db(app)
     assert store.read_bytes() == content
     assert sorted(os.listdir(tmp_path)) == ["embedded.db", "embedded.db.lock"]
+
+
+def test_a_document_that_cannot_be_stored_fails_its_write_and_no_other(tmp_path):
+    store = tmp_path / "embedded.db"
+    app = opened(embedded_app(store))
+    try:
+        with app.app_context():
+            things = get_db()["things"]
+            things.insert_one({"_id": 1, "tags": []})
+            # mongomock takes a Python set in a $push; BSON has no such type.
+            with pytest.raises(EmbeddedStoreUnwritable, match="cannot be stored as BSON"):
+                things.update_one({"_id": 1}, {"$push": {"tags": {"a", "b"}}})
+            things.insert_one({"_id": 2})
+    finally:
+        disconnect_db(app)
+    app = opened(embedded_app(store))
+    try:
+        with app.app_context():
+            assert list(get_db()["things"].find({}, sort=[("_id", 1)])) == [
+                {"_id": 1, "tags": []}, {"_id": 2}]
+    finally:
+        disconnect_db(app)

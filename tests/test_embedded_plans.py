@@ -7,7 +7,7 @@ import pytest
 from bson import ObjectId
 
 from blog.store.embedded import EmbeddedClient, EmbeddedCollection, EmbeddedCursor
-from blog.store.plans import fields_read, selected_ids
+from blog.store.plans import fields_read, selected_ids, simple_filter
 
 START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 IDS = [ObjectId() for _ in range(30)]
@@ -147,3 +147,68 @@ def test_selected_ids():
     assert selected_ids({"_id": True}) is None
     assert selected_ids({"_id": {"a": 1}}) is None
     assert selected_ids({"n": 1}) is None
+
+
+def test_date_ranges_match_what_mongomock_matches():
+    embedded = EmbeddedClient(tz_aware=True)["db"]["dated"]
+    plain = mongomock.MongoClient(tz_aware=True)["db"]["dated"]
+    dated = [{"n": 0, "when": None}, {"n": 1}, {"n": 2, "when": "2024-01-05"}, {"n": 3, "when": 5},
+             {"n": 4, "when": [START, START + timedelta(days=31)]},
+             {"n": 5, "when": START + timedelta(days=4, microseconds=999)},
+             {"n": 6, "when": START + timedelta(days=5), "status": "published"},
+             {"n": 7, "when": START + timedelta(days=3), "status": "published"}]
+    for collection in (embedded, plain):
+        collection.insert_many([dict(document) for document in dated])
+    bound = START + timedelta(days=4, microseconds=500)
+    for spec in ({"when": {"$lte": bound}}, {"when": {"$lt": bound}}, {"when": {"$gt": bound}},
+                 {"when": {"$gte": bound}}, {"when": {"$gt": START, "$lt": bound}},
+                 {"status": "published", "when": {"$lte": bound.replace(tzinfo=None)}},
+                 {"when": {"$lte": bound}, "n": {"$nin": [5]}}):
+        found = [[doc["n"] for doc in collection.find(spec).sort("n", 1)]
+                 for collection in (embedded, plain)]
+        assert found[0] == found[1], spec
+        assert embedded.count_documents(spec) == plain.count_documents(spec)
+        assert simple_filter(spec) is not None, "the visible posts' lookup takes the short cut"
+
+
+def test_lookups_by_a_unique_key_follow_every_write():
+    embedded = EmbeddedClient()["db"]["posts"]
+    plain = mongomock.MongoClient()["db"]["posts"]
+    for collection in (embedded, plain):
+        collection.create_index("slug", unique=True)
+        collection.insert_many([{"_id": n, "slug": f"post-{n}", "status": "published"}
+                                for n in range(5)])
+    writes = [
+        lambda c: c.update_one({"_id": 1}, {"$set": {"slug": "renamed"}}),
+        lambda c: c.delete_one({"slug": "post-2"}),
+        lambda c: c.insert_one({"_id": 9, "slug": "post-1", "status": "draft"}),
+        lambda c: c.update_many({}, {"$set": {"status": "archived"}}),
+    ]
+    lookups = [{"slug": "post-1"}, {"slug": "renamed"}, {"slug": "post-2"},
+               {"slug": "post-3", "status": "published"}, {"slug": "missing"}]
+    for write in [None, *writes]:
+        for collection in (embedded, plain):
+            if write:
+                write(collection)
+        for lookup in lookups:
+            assert list(embedded.find(lookup)) == list(plain.find(lookup)), lookup
+            assert embedded.count_documents(lookup) == plain.count_documents(lookup)
+
+
+
+def test_unique_values_hold_through_changes_of_the_value():
+    embedded = EmbeddedClient()["db"]["users"]
+    embedded.create_index("email", unique=True)
+    embedded.insert_many([{"_id": 1, "email": "a@x"}, {"_id": 2, "email": "b@x"}])
+    embedded.update_one({"_id": 1}, {"$set": {"email": "c@x"}})
+    embedded.insert_one({"_id": 3, "email": "a@x"})  # free again
+    with pytest.raises(mongomock.DuplicateKeyError):
+        embedded.insert_one({"_id": 4, "email": "c@x"})
+    with pytest.raises(mongomock.DuplicateKeyError):
+        embedded.update_one({"_id": 2}, {"$set": {"email": "a@x"}})
+    embedded.delete_one({"_id": 2})
+    embedded.insert_one({"_id": 5, "email": "b@x"})
+    embedded.replace_one({"_id": 5}, {"email": "d@x"})
+    embedded.insert_one({"_id": 6, "email": "b@x"})
+    assert sorted((doc["_id"], doc["email"]) for doc in embedded.find()) == [
+        (1, "c@x"), (3, "a@x"), (5, "d@x"), (6, "b@x")]

@@ -22,7 +22,7 @@ from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
 from mongomock.database import Database
 
-from blog.store.changes import TrackedServerStore
+from blog.store.changes import TrackedServerStore, store_key
 from blog.store.plans import (
     copy_value, fields_read, group_stored, inclusion_fields, is_plain, run_simple_stages,
     selected_ids, simple_filter,
@@ -39,6 +39,7 @@ WRITE_OPERATIONS = (
     "delete_many", "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
     "create_index", "drop_index", "drop_indexes", "drop",
 )
+INDEX_OPERATIONS = ("create_index", "drop_index", "drop_indexes", "drop")
 COPY_BATCH = 100
 SIMPLE_SORT_TYPES = {str, int, datetime, ObjectId}
 _depth = threading.local()
@@ -49,23 +50,17 @@ mongomock.gridfs.enable_gridfs_integration()
 
 
 def _operation(method, writes):
-    """A collection method run as one operation of the store (``EmbeddedClient.operation``).
-
-    A write other than an insert may change a value a unique index holds, so the
-    hashes of those values are rebuilt when next needed.
-    """
-    resets_unique_values = writes and not method.__name__.startswith("insert")
+    """A collection method run as one operation of the store (``EmbeddedClient.operation``)."""
+    # The hashes of unique values are kept up to date by every write, but built
+    # from the indexes, so they are rebuilt when an index comes or goes.
+    changes_indexes = method.__name__ in INDEX_OPERATIONS
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
         with self.database.client.operation(method.__name__, self.name, writes):
-            if resets_unique_values:
+            if changes_indexes:
                 self.forget_unique_values()
-            try:
-                return method(self, *args, **kwargs)
-            finally:
-                if resets_unique_values:
-                    self.forget_unique_values()
+            return method(self, *args, **kwargs)
 
     return run
 
@@ -200,9 +195,12 @@ class EmbeddedCollection(mongomock.Collection):
 
     def _iter_documents(self, filter):
         ids = selected_ids(filter)
+        exact = ids is not None and len(filter) == 1 and not isinstance(filter["_id"], dict)
+        if ids is None:
+            ids = self._ids_holding_unique_value(filter)
         if ids is not None:
             found = (self._store._documents.get(value) for value in ids)
-            if len(filter) == 1 and not isinstance(filter["_id"], dict):
+            if exact:
                 return (doc for doc in found if doc is not None)
             return (doc for doc in found
                     if doc is not None and filtering.filter_applies(filter, doc))
@@ -210,6 +208,20 @@ class EmbeddedCollection(mongomock.Collection):
         if matches is not None:
             return (doc for doc in list(self._store._documents.values()) if matches(doc))
         return super()._iter_documents(filter)
+
+    def _ids_holding_unique_value(self, filter):
+        """The ids of the documents holding the value ``filter`` asks of a unique key
+        (``{"slug": "…"}``), from the hash writes keep; None when it asks none."""
+        if not isinstance(filter, dict):
+            return None
+        for key in self._unique_keys():
+            value = filter.get(key)
+            if is_plain(value):
+                try:
+                    return list(self._holders(key, value))
+                except TypeError:  # a stored value that cannot be hashed, such as an array
+                    return None
+        return None
 
     def _unique_keys(self):
         return {
@@ -219,34 +231,58 @@ class EmbeddedCollection(mongomock.Collection):
             and not index.get("sparse") and "partialFilterExpression" not in index
         }
 
+    def create_index(self, key_or_list, cache_for=300, session=None, **kwargs):
+        name = super().create_index(key_or_list, cache_for, session, **kwargs)
+        # Built now (at start, as the app creates its indexes) rather than by the
+        # first write or lookup after it, which would scan every document.
+        for key in self._unique_keys():
+            with contextlib.suppress(TypeError):
+                self._unique_values(key)
+        return name
+
     def _ensure_uniques(self, new_data):
-        """mongomock scans every document per unique index on each write; inserts
-        here check a hash of the indexed values instead, which other writes reset.
+        """mongomock scans every document per unique index on each write; this
+        checks a hash of the indexed values instead.
 
         mongomock calls this after each insert and each update that changed a
         document in place, so it is also where such a change is noted.
         """
         self._store.noted_document(new_data)
         simple = self._unique_keys()
+        document_key = store_key(new_data["_id"])
         for key in simple:
             value = new_data.get(key)
             if value is not None and not is_plain(value):
                 return super()._ensure_uniques(new_data)
-            holders = self._unique_values(key).setdefault(value, set())
-            if holders - {new_data["_id"]}:
+            if self._holders(key, value) - {document_key}:
                 raise mongomock.DuplicateKeyError(
                     f"E11000 duplicate key error: {key} {value!r}", 11000)
         if len(simple) < sum(1 for i in self._store.indexes.values() if i.get("unique")):
             super()._ensure_uniques(new_data)
         for key in simple:
-            self._unique_values(key)[new_data.get(key)].add(new_data["_id"])
+            self._unique_values(key).setdefault(new_data.get(key), set()).add(document_key)
+
+    def _holders(self, key, value):
+        """The keys of the documents holding ``value`` under the unique ``key``.
+
+        The hash only ever gains keys; one whose document has since changed its
+        value or gone is dropped here, where it is read.
+        """
+        holders = self._unique_values(key).setdefault(value, set())
+        documents = self._store._documents
+        for held in list(holders):
+            document = documents.get(held)
+            if document is None or document.get(key) != value:
+                holders.discard(held)
+        return holders
 
     def _unique_values(self, key):
         index = self.__dict__.setdefault("_unique_index", {})
         if key not in index:
-            values = index[key] = {}
-            for doc in self._store._documents.values():
-                values.setdefault(doc.get(key), set()).add(doc["_id"])
+            values = {}
+            for stored_key, doc in self._store._documents.items():
+                values.setdefault(doc.get(key), set()).add(stored_key)
+            index[key] = values
         return index[key]
 
     def forget_unique_values(self):
@@ -259,6 +295,9 @@ def _sort_key(key, documents):
     general BSON ordering, which is many times slower."""
     if "." not in key:
         types = {type(doc.get(key)) for doc in documents} - {type(None)}
+        if types == {ObjectId}:
+            # Compared as their bytes, in C, rather than by ObjectId's own methods.
+            return lambda doc: (doc.get(key) is not None, getattr(doc.get(key), "binary", b""))
         if len(types) <= 1 and types <= SIMPLE_SORT_TYPES:
             return lambda doc: (doc.get(key) is not None, doc.get(key))
     return lambda doc: filtering.resolve_sort_key(key, doc)
@@ -340,7 +379,10 @@ class EmbeddedClient(mongomock.MongoClient):
         mongomock's methods call one another (``find_one`` calls ``find``); only
         the outermost call is an operation. Its commit runs after the store lock
         is let go, so readers do not wait on the disk; the commit lock, taken
-        before, keeps the commits in the order of the writes.
+        before, keeps the commits in the order of the writes. So a reader may see
+        a write a moment before it is in the file, as MongoDB's default read
+        concern may, but a write is acknowledged only once it is, and only after
+        every write it could have seen.
         """
         depth = getattr(_depth, "value", 0)
         _depth.value = depth + 1

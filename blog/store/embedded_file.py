@@ -13,6 +13,7 @@ keeps a second process out.
 import atexit
 import contextlib
 import fcntl
+import gc
 import logging
 import os
 import sqlite3
@@ -20,6 +21,7 @@ import threading
 
 import bson
 from bson.codec_options import CodecOptions
+from bson.errors import InvalidDocument
 
 from blog.store import earlier
 
@@ -79,6 +81,9 @@ class EmbeddedFile:
             self._import_earlier()
             self._db = connect(self.path)
             self._load(store)
+            # The documents live as long as the process: the cycle collector need not
+            # walk them all again (a pause of every thread) each time it looks at the old.
+            gc.freeze()
         except BaseException:
             self._release_process_lock()
             raise
@@ -237,12 +242,19 @@ class EmbeddedFile:
             statements.append((create_table(table), [()]))
             written, removed = [], []
             documents = collection._documents
-            for key in change.keys:
+            for key in list(change.keys):
                 document = documents.get(key)
                 if document is None:
                     removed.append((key_blob(key),))
-                else:
+                    continue
+                try:
                     written.append((key_blob(key), bson.encode(document)))
+                except (InvalidDocument, OverflowError, TypeError, ValueError) as error:
+                    # Not noted again: it would fail every write after this one.
+                    change.keys.discard(key)
+                    raise EmbeddedStoreUnwritable(
+                        f"A document of {db_name}.{name} ({key!r}) cannot be stored as BSON: "
+                        f"{error}") from error
             if written:
                 statements.append((upsert(table), written))
             if removed:
