@@ -346,6 +346,23 @@ def test_simultaneous_guesses_check_no_more_passwords_than_the_limit(app, make_u
         assert AuditLog.objects(action="login_failed").count() == 5
 
 
+def test_failures_are_counted_in_redis_when_there_is_one(own_redis_server):
+    app = create_app(make_config(REDIS_URL=own_redis_server.url, RATELIMIT_ENABLED=True))
+    try:
+        with app.app_context():
+            user = User(email="ann@example.com", name="Ann")
+            user.set_password(PASSWORD)
+            user.save()
+        attacker = from_address(app, "203.0.113.9")
+        assert [attacker.post("/auth/login", data=WRONG).status_code
+                for _ in range(6)] == [401] * 5 + [429]
+        assert any(b"login-failures" in key for key in own_redis_server.keys())
+        owner = from_address(app, "198.51.100.20")
+        assert owner.post("/auth/login", data={**WRONG, "password": PASSWORD}).status_code == 302
+    finally:
+        disconnect_db(app)
+
+
 WRONG = {"email": "ann@example.com", "password": "wrong password"}
 
 

@@ -36,10 +36,10 @@ def _within_time(state, *_):
     return False
 
 
-# Smart quotes are left out: pairing quotes takes time that grows with the square
-# of their number (100,000 quotes took seconds). The other replacements are linear.
 # When the text being rendered stops colouring code blocks (blog.text.highlight).
 _highlight_deadline = contextvars.ContextVar("highlight_deadline", default=0.0)
+# Smart quotes are left out: pairing quotes takes time that grows with the square
+# of their number (100,000 quotes took seconds). The other replacements are linear.
 _markdown = MarkdownIt("commonmark", {
     "html": False, "linkify": False, "typographer": True,
     "highlight": lambda code, language, attrs: highlight_code(code, language,
