@@ -84,6 +84,7 @@ INPUTS = {
                              extra=("role", "email", "points", "session_token")),
     "api.posts": Inputs(query=("q", "tag", "author", "page", "limit")),
     "api.post": Inputs(),
+    "api.openapi": Inputs(),
     "health.healthz": Inputs(),
     "accounts.request_reset": Inputs(form=("email",)),
     "accounts.reset_password": Inputs(form=("password", "password_confirm")),
