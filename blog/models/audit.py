@@ -44,6 +44,9 @@ class AuditLog(BlogDocument):
             ("collection", "document_id", "-at"),
             ("actor_id", "-at"),
             ("actor", "-at"),
+            # A transfer of points is audited once, however many processes finish it.
+            {"fields": ["changes.transfer"], "unique": True, "name": "one_entry_per_transfer",
+             "partialFilterExpression": {"action": "transfer"}},
         ],
         "ordering": ["-at", "-id"],
         "queryset_class": AuditQuerySet,
