@@ -104,6 +104,8 @@ def render_markdown(text):
         link_rel="noopener noreferrer",
         strip_comments=True,
         attribute_filter=_allowed_attribute,
+        # A code block wider than the screen scrolls; the keyboard can reach it to scroll it.
+        set_tag_attribute_values={"pre": {"tabindex": "0"}},
     )
 
 
