@@ -41,6 +41,9 @@ MAX_SLUG_WITH_SUFFIX = MAX_SLUG + 8
 SLUG_ATTEMPTS = 20
 WORDS_PER_MINUTE = 200
 RELATED_SHOWN = 3
+# Related posts are chosen among this many newest posts sharing a tag, so a common
+# tag costs a page of the tag index rather than every post carrying it.
+RELATED_CANDIDATES = 200
 SLUG_ALPHABET = string.ascii_lowercase + string.digits
 TAG = re.compile(r"^\w[\w .+#-]*$")
 
@@ -119,11 +122,20 @@ class Post(TimestampedDocument):
 
     meta = {
         "collection": "post",
-        # A search reads its newest matches through (search terms, status, time).
-        # The writer's dashboard reads their posts newest change first.
-        "indexes": [("tags", "status", "-published_at"), ("status", "-published_at"), "author",
-                    "-created_at", ("search_terms", "status", "-published_at"),
-                    ("author", "-updated_at")],
+        # Each list's filter, then its order with the id that breaks ties, so a server
+        # reads a page from the index rather than sorting every match (equality
+        # fields, then the sort, then ranges: tests/test_indexes.py checks each query).
+        "indexes": [
+            ("status", "-published_at", "-id"),                    # home page, feeds, sitemap
+            ("tags", "status", "-published_at", "-id"),            # a tag's page, related posts
+            ("search_terms", "status", "-published_at", "-id"),    # search candidates
+            ("author", "status", "-published_at", "-id"),          # a profile's posts
+            # The writer's own posts, newest change first: all of them, the ones not
+            # visible yet (by publish time), and one status at a time.
+            ("author", "-updated_at", "-id", "published_at"),
+            ("author", "status", "-updated_at", "-id", "published_at"),
+            "-created_at",                                         # statistics by month
+        ],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": PostQuerySet,
     }
@@ -272,18 +284,26 @@ class Post(TimestampedDocument):
         return max(1, math.ceil(len(plain_text(self.html).split()) / WORDS_PER_MINUTE))
 
     @property
+    def changed_at(self):
+        """When the post last changed as readers see it: its publication, or a later edit."""
+        return last_change(self.published_at, self.updated_at)
+
+    @property
     def updated_after_publishing(self):
         return (self.published_at is not None and self.updated_at is not None
                 and aware(self.updated_at) > aware(self.published_at))
 
     def related(self, limit=RELATED_SHOWN):
         """Up to ``limit`` other visible posts sharing the most tags with this one, newest
-        first among equals, in one query: dicts with slug, title and published_at."""
+        first among equals, in one query: dicts with slug, title and published_at. They
+        are chosen among the RELATED_CANDIDATES newest posts sharing a tag."""
         if not self.tags:
             return []
         shared = {"$size": {"$filter": {"input": "$tags",
                                         "cond": {"$in": ["$$this", list(self.tags)]}}}}
         return list(Post.objects.visible()(tags__in=list(self.tags), id__ne=self.pk).aggregate([
+            {"$sort": {"published_at": -1, "_id": -1}},
+            {"$limit": RELATED_CANDIDATES},
             {"$project": {"slug": 1, "title": 1, "published_at": 1, "shared": shared}},
             {"$sort": {"shared": -1, "published_at": -1, "_id": -1}},
             {"$limit": limit},
@@ -322,6 +342,13 @@ def shown_status_expression(now):
     return {"$cond": [{"$and": [{"$eq": ["$status", "published"]},
                                 {"$gt": ["$published_at", now]}]},
                       "scheduled", "$status"]}
+
+
+def last_change(published_at, updated_at):
+    """The later of a post's publication and its last edit (None when it has neither): a
+    post published on a schedule changed for its readers when it appeared."""
+    times = [aware(moment) for moment in (published_at, updated_at) if moment]
+    return max(times) if times else None
 
 
 def _to_minute(moment):
