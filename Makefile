@@ -26,7 +26,7 @@ run: $(VENV)/.runtime
 	FLASK_DEBUG=1 $(BIN)/flask --app app points recover
 	FLASK_DEBUG=1 $(BIN)/flask --app app run --debug --port $(PORT)
 
-## Run the whole test suite (installs Chromium and Redis with apt when missing).
+## Run the whole test suite (installs Chromium, Redis and Java with apt when missing).
 test: $(VENV)/.dev system-deps
 	$(BIN)/python -m pytest
 
