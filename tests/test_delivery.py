@@ -8,6 +8,8 @@ import pytest
 from flask import url_for
 
 from blog.web.fingerprints import FOREVER
+from conftest import PASSWORD
+from pages import build_site, page_urls
 
 BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
 ONLY_GZIP = {"Accept-Encoding": "gzip"}
@@ -103,3 +105,31 @@ def test_a_changed_file_gets_a_new_address(app, tmp_path, client):
     assert client.get(after).headers["Cache-Control"] == FOREVER
     assert client.get(before).headers["Cache-Control"] == "no-cache"
     assert "?v=" not in missing and "?v=" not in outside
+
+
+@pytest.mark.parametrize("role", ["visitor", "user", "admin"])
+def test_every_page_has_a_description_and_the_icon_and_travels_compressed(
+        app, make_user, make_post, role):
+    """Every page of every GET route (tests/pages.py), error pages included."""
+    site = build_site(app, make_user, make_post)
+    client = app.test_client()
+    if role != "visitor":
+        client.post("/auth/login", data={"email": site.emails[role], "password": PASSWORD})
+    checked = set()
+    for endpoint, url in page_urls(app, site):
+        response = client.get(url, headers=BROWSER)
+        if response.mimetype != "text/html" or 300 <= response.status_code < 400:
+            continue
+        html = decode(response).decode()
+        descriptions = re.findall(r'<meta name="description" content="([^"]*)">', html)
+        assert len(descriptions) == 1 and descriptions[0].strip(), url
+        assert re.search(r'<link rel="icon" type="image/svg\+xml" '
+                         r'href="/static/favicon\.svg\?v=[0-9a-f]{12}">', html), url
+        if response.status_code == 200:
+            assert response.headers["Content-Encoding"] == "br", url
+        checked.add(endpoint)
+    assert {"posts.index", "posts.show", "search.results", "users.profile"} <= checked
+    if role == "visitor":
+        assert {"auth.login", "auth.register"} <= checked
+    if role == "admin":
+        assert {"admin.dashboard", "admin.audit", "admin.users"} <= checked
