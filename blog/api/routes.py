@@ -2,8 +2,9 @@
 from bson import ObjectId
 from flask import Blueprint, abort, current_app
 
-from blog.api.items import post_item
+from blog.api.items import comment_item, post_item
 from blog.api.responses import ok, paging
+from blog.comments.operations import visible_comments
 from blog.extensions import api_limit, search_limit
 from blog.models import Post
 from blog.models.post import MAX_TAG_LENGTH
@@ -51,12 +52,26 @@ def _search(text, tag, author, page_number, limit):
                         author=author or None)
 
 
-@bp.route("/posts/<slug>")
-def post(slug):
+def _visible_post(slug):
     found = Post.by_slug(slug)
     if found is None or not found.is_visible:
         abort(404, description="There is no published post with that slug.")
+    return found
+
+
+@bp.route("/posts/<slug>")
+def post(slug):
+    found = _visible_post(slug)
     item = post_item(found)
     item["content"] = found.content
     item["html"] = found.html
     return ok(item)
+
+
+@bp.route("/posts/<slug>/comments")
+def post_comments(slug):
+    """A published post's visible comments, oldest first; a reply names its ``parent``."""
+    page_number, limit = paging()
+    page = visible_comments(_visible_post(slug)).paginate(page_number, limit,
+                                                          related=["author"])
+    return ok([comment_item(comment) for comment in page.items], page)
