@@ -506,3 +506,54 @@ class TestQueue:
                                               data={"status": "hidden",
                                                     "next": "//evil.com/x"})
         assert response.headers["Location"] == "/admin/comments"
+
+
+class TestApi:
+    def test_visible_comments_in_the_apis_shape(self, app, client, post, reader, moderator,
+                                                 client_for):
+        mod = client_for(moderator)
+        top, reply = thread(app, mod, post)
+        comment_on(client_for(reader), post, "Pending, not listed.")
+        body = client.get(f"/api/posts/{post.slug}/comments").get_json()
+        assert body["success"] is True
+        assert body["metadata"] == {"total": 2, "page": 1, "limit": 10, "totalPages": 1}
+        first, second = body["data"]
+        assert set(first) == {"id", "html", "body", "author", "parent", "createdAt"}
+        assert (first["id"], first["body"], first["html"], first["parent"]) == (
+            str(top.pk), "Top.", "<p>Top.</p>\n", None)
+        assert first["author"] == {"id": str(moderator.pk), "name": "Mo Moderator"}
+        assert (second["id"], second["parent"]) == (str(reply.pk), str(top.pk))
+        assert first["createdAt"].endswith("Z") or "+00:00" in first["createdAt"]
+        post_json = client.get(f"/api/posts/{post.slug}").get_json()["data"]
+        assert post_json["commentCount"] == 2
+
+    def test_pages_of_comments(self, app, client, post, moderator, client_for):
+        mod = client_for(moderator)
+        for number in range(5):
+            comment_on(mod, post, f"Number {number}.")
+        body = client.get(f"/api/posts/{post.slug}/comments?limit=2&page=3").get_json()
+        assert [item["body"] for item in body["data"]] == ["Number 4."]
+        assert body["metadata"]["totalPages"] == 3
+        assert client.get(f"/api/posts/{post.slug}/comments?page=4&limit=2").status_code == 404
+
+    @pytest.mark.parametrize("query", ["page=0", "limit=abc", "page=%7B%22%24gt%22%3A1%7D",
+                                       "limit=-1"])
+    def test_bad_paging_is_a_400_in_json(self, client, post, query):
+        response = client.get(f"/api/posts/{post.slug}/comments?{query}")
+        assert response.status_code == 400
+        assert response.get_json()["success"] is False
+
+    def test_a_draft_or_missing_post_has_no_comments(self, client, author, make_post):
+        draft = make_post(author, title="Draft", status="draft")
+        for slug in (draft.slug, "no-such-post", "..%2F..%2Fetc"):
+            response = client.get(f"/api/posts/{slug}/comments")
+            assert response.status_code == 404 and response.get_json()["success"] is False
+
+
+def test_comments_are_in_the_activity_feed(app, post, reader, admin, client_for):
+    comment_on(client_for(reader), post, "Hello from the feed.")
+    entries = client_for(admin).get("/admin/activity.json").get_json()["data"]
+    created = [entry for entry in entries if entry["collection"] == "comment"]
+    assert created and created[0]["action"] == "create"
+    assert created[0]["label"] == "“Hello from the feed.” on First"
+    assert created[0]["actorName"] == "Rita Reader"

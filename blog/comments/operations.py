@@ -9,8 +9,6 @@ count of visible comments.
 from datetime import timedelta
 
 from flask import current_app
-from mongoengine import Q
-
 from blog.models.base import aware, utcnow
 from blog.models.comment import Comment
 from blog.models.querysets import load_references
@@ -19,6 +17,8 @@ from blog.text.markdown import link_count
 # A second comment with the same text on the same post within this time is refused.
 DUPLICATE_WINDOW = timedelta(minutes=1)
 MODERATED_STATUSES = ("visible", "hidden")
+# The most comments a post's page shows (the API pages through all of them).
+SHOWN = 500
 
 
 class CommentRefused(ValueError):
@@ -118,13 +118,14 @@ def delete_comment(comment):
 
 
 def threads(post, viewer):
-    """The comments of ``post`` that ``viewer`` may read, oldest first, as
-    ``[(comment, [replies])]``: two queries, however many there are."""
-    shown = Q(status="visible")
-    if viewer.is_authenticated:
-        shown = Q(status__in=["visible", "pending"]) if viewer.is_moderator else \
-            shown | Q(status="pending", author=viewer.pk)
-    comments = list(Comment.objects(shown, post=post).order_by("created_at", "_id"))
+    """The first ``SHOWN`` comments of ``post`` that ``viewer`` may read, oldest first, as
+    ``[(comment, [replies])]``, and whether there are more: two queries, however many
+    there are."""
+    statuses = ["visible", "pending"] if viewer.is_authenticated else ["visible"]
+    comments = list(Comment.objects(post=post, status__in=statuses)
+                    .order_by("created_at", "_id").limit(SHOWN + 1))
+    more = len(comments) > SHOWN
+    comments = [comment for comment in comments[:SHOWN] if comment.can_view(viewer)]
     load_references(comments, "author")
     for comment in comments:
         comment._data["post"] = post
@@ -136,7 +137,7 @@ def threads(post, viewer):
             replies.setdefault(comment.parent_id(), []).append(comment)
         else:
             top.append(comment)
-    return [(comment, replies.get(comment.pk, [])) for comment in top]
+    return [(comment, replies.get(comment.pk, [])) for comment in top], more
 
 
 def visible_comments(post):

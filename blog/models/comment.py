@@ -47,14 +47,15 @@ class Comment(TimestampedDocument):
             ("post", "status", "created_at", "_id"),
             # The moderation queue, oldest first, and comments per month.
             ("status", "created_at", "_id"),
-            # Whether an author has a visible comment; a person's comments for their export.
-            ("author", "status", "created_at"),
+            # A person's comments, for their export and when their account is deleted.
+            ("author", "created_at", "_id"),
+            # Whether an author already has a visible comment.
+            ("author", "status"),
             # The author's previous comment on a post, to refuse a double post.
             ("author", "post", "-created_at"),
             # The replies to a comment that is deleted.
             "parent",
         ],
-        "ordering": ["created_at", "_id"],
     }
 
     audited = True

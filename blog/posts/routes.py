@@ -59,8 +59,9 @@ def show(slug):
 def _post_page(post, form=None, status=200):
     """The post with its comments; ``form`` a comment that could not be saved, shown
     again with the reason."""
+    threads, more = comments.threads(post, current_user)
     return render_template("posts/show.html", post=post, related=post.related(),
-                           threads=comments.threads(post, current_user),
+                           threads=threads, more_comments=more, shown_comments=comments.SHOWN,
                            comment_form=form or CommentForm(formdata=None)), status
 
 
