@@ -557,3 +557,15 @@ def test_comments_are_in_the_activity_feed(app, post, reader, admin, client_for)
     assert created and created[0]["action"] == "create"
     assert created[0]["label"] == "“Hello from the feed.” on First"
     assert created[0]["actorName"] == "Rita Reader"
+
+
+def test_saving_the_same_text_is_not_an_edit(app, post, reader, client_for):
+    client = client_for(reader)
+    comment_on(client, post, "Unchanged.")
+    with app.app_context():
+        comment = only_comment()
+    response = client.post(f"/comments/{comment.pk}/edit", data={"body": " Unchanged. "})
+    assert response.status_code == 302
+    with app.app_context():
+        assert not only_comment().was_edited
+        assert AuditLog.objects(collection="comment", action="update").count() == 0

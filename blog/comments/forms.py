@@ -12,8 +12,8 @@ class CommentForm(PageForm):
     body = TextAreaField(BODY_LABEL, validators=[
         InputRequired("Write something first."),
         Length(max=MAX_BODY, message=f"A comment can be at most {MAX_BODY:,} characters.")])
-    # The comment this one answers, if it is a reply.
-    parent = HiddenField(validators=[Length(max=24)])
+    # The comment this one answers, if it is a reply (checked against the post's comments).
+    parent = HiddenField()
 
 
 class EditCommentForm(PageForm):

@@ -90,7 +90,10 @@ def _refuse_duplicate(comment):
 
 
 def edit_comment(comment, body):
-    """Change the text; more links than allowed puts a visible comment back in the queue."""
+    """Change the text; more links than allowed puts a visible comment back in the queue.
+    False when the text is the same (nothing is saved, and it is not marked edited)."""
+    if isinstance(body, str) and body.strip() == comment.body:
+        return False
     comment.body = body
     comment.edited_at = utcnow()
     comment.validate()
@@ -98,7 +101,7 @@ def edit_comment(comment, body):
             and link_count(comment.html) > current_app.config["COMMENT_MAX_LINKS"]):
         comment.status = "pending"
     comment.save()
-    return comment
+    return True
 
 
 def set_status(comment, status):

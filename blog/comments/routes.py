@@ -43,11 +43,13 @@ def edit(comment_id):
     if form.validate_on_submit():
         was_visible = comment.is_visible
         try:
-            operations.edit_comment(comment, form.body.data)
+            changed = operations.edit_comment(comment, form.body.data)
         except ValidationError as error:
             apply_model_errors(form, error)
         else:
-            if was_visible and comment.is_pending:
+            if not changed:
+                flash("Nothing changed.", "info")
+            elif was_visible and comment.is_pending:
                 flash("Comment saved. It has more links than a comment may have, so it is "
                       "awaiting approval.", "info")
             else:
