@@ -1,8 +1,10 @@
 """The JSON API: read-only, with the seed's response shape."""
 from bson import ObjectId
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort, current_app, jsonify, request
 
+from blog.api import schemas
 from blog.api.items import comment_item, post_item
+from blog.api.openapi import api_description, documented
 from blog.api.responses import ok, paging
 from blog.comments.operations import visible_comments
 from blog.extensions import api_limit, search_limit
@@ -18,13 +20,15 @@ api_limit(bp)
 
 
 @bp.route("/posts")
+@documented("Published posts, newest first, or those a search finds", schemas.PostItem,
+            many=True, query=schemas.PostsQuery)
 @search_limit
 def posts():
     """Published posts, newest first; with ``q``, the posts matching it, best first."""
     page_number, limit = paging()
     text = str_arg("q", MAX_QUERY_LENGTH)
     tag = str_arg("tag", MAX_TAG_LENGTH).lower()
-    author = str_arg("author", 24)
+    author = request.args.get("author", "")
     if author and not ObjectId.is_valid(author):
         abort(400, description="“author” must be a user id.")
     if text:
@@ -60,7 +64,9 @@ def _visible_post(slug):
 
 
 @bp.route("/posts/<slug>")
+@documented("One published post, with its text", schemas.Post)
 def post(slug):
+    """A draft, a scheduled post or an archived one is not found."""
     found = _visible_post(slug)
     item = post_item(found)
     item["content"] = found.content
@@ -69,9 +75,19 @@ def post(slug):
 
 
 @bp.route("/posts/<slug>/comments")
+@documented("A published post's visible comments, oldest first", schemas.CommentItem,
+            many=True, query=schemas.Paging)
 def post_comments(slug):
-    """A published post's visible comments, oldest first; a reply names its ``parent``."""
+    """A reply names the top-level comment it answers as ``parent``; comments awaiting
+    approval or hidden by a moderator are not listed, nor are a draft's, a scheduled or an
+    archived post's (not found)."""
     page_number, limit = paging()
     page = visible_comments(_visible_post(slug)).paginate(page_number, limit,
                                                           related=["author"])
     return ok([comment_item(comment) for comment in page.items], page)
+
+
+@bp.route("/openapi.json")
+@documented("This description of the API, as OpenAPI 3.1", None)
+def openapi():
+    return jsonify(api_description(current_app))
