@@ -178,7 +178,7 @@ def test_an_admin_reads_the_charts_and_history_and_changes_a_role(
     expect(totals.filter(has_text="users")).to_have_text(re.compile(r"^\s*3\s+users"))
     expect(totals.filter(has_text="published")).to_have_text(re.compile(r"^\s*2\s+published"))
     charts = page.locator("svg.chart-svg")
-    expect(charts).to_have_count(5)
+    expect(charts).to_have_count(6)
     published_chart = page.locator("#posts-by-month svg.chart-svg")
     this_month_bar = published_chart.locator("rect.chart-bar").last
     expect(this_month_bar.locator("title")).to_have_text(re.compile(r": 2$"))
