@@ -141,6 +141,8 @@ def _sanitise(html, attribute_filter, tags=ALLOWED_TAGS, link_rel="noopener nore
         link_rel=link_rel,
         strip_comments=True,
         attribute_filter=attribute_filter,
+        # A code block wider than the screen scrolls; the keyboard can reach it to scroll it.
+        set_tag_attribute_values={"pre": {"tabindex": "0"}},
     )
 
 
