@@ -28,7 +28,7 @@ from blog.search.routes import bp as search_bp
 from blog.services import audit, mail, sessions
 from blog.store import connection
 from blog.users.routes import bp as users_bp
-from blog.web import timing
+from blog.web import deadline, timing
 from blog.web.security import add_security_headers, trust_proxies
 from blog.web.templating import register_template_helpers
 
@@ -71,6 +71,7 @@ def create_app(test_config=None):
     invalidation.connect_signals()
     revisions.connect_signals()
 
+    deadline.init_app(app)
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)
     app.after_request(add_security_headers)

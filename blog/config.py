@@ -19,8 +19,18 @@ class Config:
     SITE_URL = None
     MONGODB_URI = None
     EMBEDDED_DB_PATH = None
+    # How long an operation waits for a server to send it to (serverSelectionTimeoutMS):
+    # short, so that a request answers 503 quickly while the database is unreachable.
     MONGODB_TIMEOUT_MS = 1000
-    MONGODB_SOCKET_TIMEOUT_MS = 10000
+    # Opening a connection. The driver's monitors also use it as their socket timeout, so
+    # a short one would mark a busy primary unknown and interrupt the requests in flight.
+    MONGODB_CONNECT_TIMEOUT_MS = 10000
+    # Every database operation of one request together (pymongo.timeout); a request that
+    # runs out answers 503. Well below gunicorn's 30 s timeout and the proxy's.
+    MONGODB_REQUEST_TIMEOUT_MS = 10000
+    # A socket read outside a request (the flask commands); None waits as long as the
+    # server works, as `flask db ensure-indexes` needs while every member builds an index.
+    MONGODB_SOCKET_TIMEOUT_MS = None
     MONGODB_MAX_POOL_SIZE = 50
     REDIS_URL = None
     SLOW_QUERY_MS = 200
@@ -144,6 +154,12 @@ def load_config(app, test_config):
             f"SEARCH_CANDIDATES must be a whole number from 1 up, not {candidates!r}.")
     _check_comment_settings(app.config)
     app.config["SITE_URL"] = _site_url(app.config.get("SITE_URL"))
+    for key in ("MONGODB_TIMEOUT_MS", "MONGODB_CONNECT_TIMEOUT_MS", "MONGODB_REQUEST_TIMEOUT_MS",
+                "POINTS_RECOVERY_AGE"):
+        app.config[key] = _positive_number(key, app.config[key])
+    if app.config["MONGODB_SOCKET_TIMEOUT_MS"] is not None:
+        app.config["MONGODB_SOCKET_TIMEOUT_MS"] = _positive_number(
+            "MONGODB_SOCKET_TIMEOUT_MS", app.config["MONGODB_SOCKET_TIMEOUT_MS"])
     _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
