@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 MAIL_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+COMMENT_MODERATION_CHOICES = ("first", "all", "none")
 
 
 class ConfigurationError(RuntimeError):
@@ -76,6 +77,13 @@ class Config:
     POST_RATE_LIMIT = "30 per hour"
     # Previews and saves of posts per writer, new or edited.
     EDIT_RATE_LIMIT = "60 per minute"
+    # Comments: "first" holds a comment for a moderator unless its author already has a
+    # visible one, "all" holds every comment, "none" holds none; moderators and admins
+    # are never held. A comment with more links than COMMENT_MAX_LINKS is always held.
+    COMMENT_MODERATION = "first"
+    COMMENT_MAX_LINKS = 2
+    # Comments per writer.
+    COMMENT_RATE_LIMIT = "10 per minute"
 
     CACHE_DEFAULT_TIMEOUT = 300
     # Redis socket timeouts, and how long a cache that failed is left alone.
@@ -144,6 +152,7 @@ def load_config(app, test_config):
     if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
         raise ConfigurationError(
             f"SEARCH_CANDIDATES must be a whole number from 1 up, not {candidates!r}.")
+    _check_comment_settings(app.config)
     app.config["SITE_URL"] = _site_url(app.config.get("SITE_URL"))
     for key in ("MONGODB_TIMEOUT_MS", "MONGODB_CONNECT_TIMEOUT_MS", "MONGODB_REQUEST_TIMEOUT_MS",
                 "POINTS_RECOVERY_AGE"):
@@ -157,6 +166,17 @@ def load_config(app, test_config):
         timeout = app.config["CACHE_SOCKET_TIMEOUT"]
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
             "socket_timeout": timeout, "socket_connect_timeout": timeout})
+
+
+def _check_comment_settings(config):
+    moderation = config["COMMENT_MODERATION"]
+    if moderation not in COMMENT_MODERATION_CHOICES:
+        raise ConfigurationError(f"COMMENT_MODERATION must be first, all or none, not "
+                                 f"{moderation!r}.")
+    links = config["COMMENT_MAX_LINKS"]
+    if isinstance(links, bool) or not isinstance(links, int) or links < 0:
+        raise ConfigurationError(
+            f"COMMENT_MAX_LINKS must be a whole number from 0 up, not {links!r}.")
 
 
 def _site_url(value):
