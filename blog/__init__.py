@@ -23,7 +23,7 @@ from blog.posts.routes import bp as posts_bp
 from blog.revisions import operations as revisions
 from blog.revisions.routes import bp as revisions_bp
 from blog.search.routes import bp as search_bp
-from blog.services import audit, mail, sessions
+from blog.services import audit, counts, mail, sessions
 from blog.store import connection
 from blog.users.routes import bp as users_bp
 from blog.web import timing
@@ -64,8 +64,10 @@ def create_app(test_config=None):
     register_error_handlers(app)
     register_template_helpers(app)
 
-    # The audit history, the cache and the posts' revisions follow every save and delete.
+    # The audit history, the counters, the cache and the posts' revisions follow every
+    # save and delete.
     audit.connect_signals()
+    counts.connect_signals()
     invalidation.connect_signals()
     revisions.connect_signals()
 

@@ -4,7 +4,9 @@ import logging
 from flask import jsonify, render_template, request
 from flask.globals import request_ctx
 from mongoengine import DoesNotExist, NotUniqueError, ValidationError
-from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.errors import (
+    AutoReconnect, ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError,
+)
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from blog.models.querysets import PageNotFound
@@ -96,6 +98,14 @@ def register_error_handlers(app):
         return error_response(503, ServiceUnavailable.description if wants_json() else
                               "We cannot reach the database right now. Please try again in a "
                               "few seconds.", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @app.errorhandler(ExecutionTimeout)
+    def too_slow(error):
+        log.error("database operation stopped at its time limit on %s %s: %s",
+                  request.method, request.path, error)
+        return error_response(503, "The database took too long to work this out, so it "
+                              "stopped. Please try again in a minute.",
+                              {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(InternalServerError)
     def internal(error):

@@ -111,7 +111,7 @@ def test_an_import_refuses_a_database_with_documents_unless_told_to_replace_them
     before = contents(empty_app)
     result = run(empty_app, "import", str(folder))
     assert result.exit_code == 1
-    assert "already holds documents (in audit_log, user)" in result.output
+    assert "already holds documents (in audit_log, counter, user)" in result.output
     assert "--replace" in result.output
     assert contents(empty_app) == before
 

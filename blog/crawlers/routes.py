@@ -7,6 +7,7 @@ from blog.cache.pages import cached_page
 from blog.cache.values import cached
 from blog.models import Post
 from blog.models.base import TAG_COUNTS, aware
+from blog.services import counts
 
 bp = Blueprint("crawlers", __name__)
 
@@ -18,7 +19,7 @@ PRIVATE_PATHS = ("/admin", "/settings", "/auth", "/search", "/me", "/api")
 @bp.route("/sitemap.xml")
 @cached_page
 def sitemap():
-    tags = cached(TAG_COUNTS, Post.tag_counts, timeout=visible_posts_lifetime)
+    tags = cached(TAG_COUNTS, counts.tag_counts, timeout=visible_posts_lifetime)
     room = MAX_URLS - 1 - min(len(tags), MAX_URLS // 2)
     posts = (Post.visible().only("slug", "published_at", "updated_at").limit(room)
              .as_pymongo())
