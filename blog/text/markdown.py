@@ -5,6 +5,7 @@ import re
 import time
 from contextlib import contextmanager
 from html import unescape
+from urllib.parse import urljoin
 
 import nh3
 from markdown_it import MarkdownIt
@@ -96,6 +97,21 @@ def render_markdown(text):
             html = _markdown.render(text or "", env)
     finally:
         _highlight_deadline.reset(token)
+    return _sanitise(html, _allowed_attribute)
+
+
+def with_absolute_links(html, base):
+    """Rendered HTML whose relative links and image sources are made absolute against
+    ``base`` (``https://blog.example.org/posts/slug``), for where it is read away from
+    the site: a feed reader."""
+    def absolute(tag, attribute, value):
+        if attribute in ("href", "src"):
+            return urljoin(base, value)
+        return _allowed_attribute(tag, attribute, value)
+    return _sanitise(html, absolute)
+
+
+def _sanitise(html, attribute_filter):
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -103,7 +119,7 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         strip_comments=True,
-        attribute_filter=_allowed_attribute,
+        attribute_filter=attribute_filter,
     )
 
 
