@@ -44,7 +44,7 @@ def create_app(test_config=None):
     load_config(app, test_config)
     _configure_logging(app)
 
-    mode = connection.connect(app.config, on_open=models.ensure_indexes)
+    mode = connection.connect(app.config, on_open=_prepare_embedded_store)
     app.extensions["database_mode"] = mode
     init_cache(app)
     # Before the other extensions: its after_request hook must run last, to store whole pages.
@@ -103,3 +103,10 @@ def _configure_logging(app):
     logging.getLogger("blog").setLevel(level)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _prepare_embedded_store():
+    """Once the embedded store has its data: its indexes, and its counters if it has none
+    yet (a new store, or one from before them), so no request has to build them."""
+    models.ensure_indexes()
+    counts.ensure_built()
