@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from blog.models.querysets import PageNotFound
 from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
+from blog.services.points import LeaseLost
 from blog.web.forms import wants_json
 from blog.web.templating import page_url
 
@@ -95,9 +96,13 @@ def register_error_handlers(app):
     @app.errorhandler(EmbeddedStoreUnwritable)
     def database_down(error):
         log.error("database unreachable: %s", error)
-        return error_response(503, ServiceUnavailable.description if wants_json() else
-                              "We cannot reach the database right now. Please try again in a "
-                              "few seconds.", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return _unavailable("We cannot reach the database right now.")
+
+    @app.errorhandler(ExecutionTimeout)
+    @app.errorhandler(LeaseLost)
+    def database_too_slow(error):
+        log.error("database too slow for the request's deadline: %s", error)
+        return _unavailable("The database took too long to answer.")
 
     @app.errorhandler(ExecutionTimeout)
     def too_slow(error):
@@ -114,6 +119,12 @@ def register_error_handlers(app):
             log.error("unhandled error on %s %s", request.method, request.path,
                       exc_info=original)
         return error_response(500, _generic_500())
+
+
+def _unavailable(reason):
+    return error_response(503, ServiceUnavailable.description if wants_json() else
+                          f"{reason} Please try again in a few seconds.",
+                          {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _generic_500():

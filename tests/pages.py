@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from blog.models.comment import Comment
 from blog.services import tokens
 from conftest import PASSWORD
 
@@ -61,8 +62,26 @@ def build_site(app, make_user, make_post):
         "title": long_post.title, "content": LONG_POST + " Updated at the very end.",
         "tags": ", ".join(tags), "status": "published"})
     writer_client.post(f"/users/{reader.pk}/kudos", data={"points": "15"})
+    reader_client = app.test_client()
+    reader_client.post("/auth/login", data={"email": reader.email, "password": PASSWORD})
     admin_client = app.test_client()
     admin_client.post("/auth/login", data={"email": admin.email, "password": PASSWORD})
+    # A thread on the long post: the writer's comment (theirs to edit), a reader's reply
+    # with a long address, and a comment that waits for a moderator.
+    writer_client.post(f"/posts/{long_post.slug}/comments", data={
+        "body": "Thanks for reading. The **invalidation** part is in `cache/`."})
+    with app.app_context():
+        comment = Comment.objects(post=long_post.pk).first()
+    admin_client.post(f"/admin/comments/{comment.pk}/status", data={"status": "visible"})
+    reader_client.post(f"/posts/{long_post.slug}/comments", data={
+        "parent": str(comment.pk),
+        "body": "Which version? See https://example.com/a/very/long/address/without/any/"
+                "spaces/" + "x" * 60})
+    with app.app_context():
+        reply = Comment.objects(parent=comment.pk).first()
+    admin_client.post(f"/admin/comments/{reply.pk}/status", data={"status": "visible"})
+    reader_client.post(f"/posts/{long_post.slug}/comments", data={
+        "body": "Waiting for a moderator to read this one."})
     admin_client.post(f"/admin/users/{reader.pk}/role", data={"role": "moderator"})
     with app.app_context():
         # A reset link for the reader: a real one opens the reset page, and as an address
@@ -74,7 +93,7 @@ def build_site(app, make_user, make_post):
         values={"slug": [long_post.slug, draft.slug], "tag": ["zero-downtime deploys"],
                 "user_id": [str(writer.pk)], "filename": ["css/site.css"],
                 # The writer's edit above kept the long post's first version.
-                "number": ["1"], "token": [token]},
+                "number": ["1"], "token": [token], "comment_id": [str(comment.pk)]},
         queries={"search.results": {"q": "caching"}})
 
 

@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.models import AuditLog, Post, Transfer, User
+from blog.models.comment import STATUSES as COMMENT_STATUSES
+from blog.models.comment import Comment
 from blog.models.post import MAX_TITLE, STATUSES, normalise_tags
 from blog.models.revision import Revision
 from blog.models.user import ROLES, STARTING_POINTS, normalise_email
@@ -84,6 +86,7 @@ INPUTS = {
                              extra=("role", "email", "points", "session_token")),
     "api.posts": Inputs(query=("q", "tag", "author", "page", "limit")),
     "api.post": Inputs(),
+    "api.post_comments": Inputs(query=("page", "limit")),
     "api.openapi": Inputs(),
     "health.healthz": Inputs(),
     "accounts.request_reset": Inputs(form=("email",)),
@@ -94,6 +97,11 @@ INPUTS = {
     "accounts.confirm_email": Inputs(),
     "accounts.export": Inputs(),
     "accounts.delete_account": Inputs(form=("password", "confirm"), extra=("email",)),
+    "posts.add_comment": Inputs(form=("body", "parent"), extra=("status", "author", "post")),
+    "comments.edit": Inputs(form=("body",), extra=("status", "author")),
+    "comments.delete": Inputs(form=("next",)),
+    "comment_queue.index": Inputs(query=("status", "page")),
+    "comment_queue.change_status": Inputs(form=("status", "next")),
 }
 
 HOSTILE = [
@@ -124,6 +132,8 @@ ACCEPTED = {
     "website": ["https://example.com/me"], "bio": ["Hello."], "remember": ["y"],
     "next": ["/tags/"], "publish_at": ["", "2031-02-03T04:05", "2001-05-06T07:08"],
     "current_password": [PASSWORD], "confirm": ["delete"],
+    "body": ["Nice post.", "[a](javascript:alert(1)) <script>x</script> ![i](https://a.b/c)"],
+    "parent": [""],
 }
 # Past the 1 MB request limit (413), or past each field's own limit.
 HUGE = ["é" * 600_000, "w " * 60_000]
@@ -166,8 +176,16 @@ def world(app, admin, make_user, make_post):
         for words in ("Second words.", "Third words."):
             posts[0].content = words
             posts[0].save()
+    comments = [Comment(post=posts[0], author=reader, body="The reader's own comment.",
+                        status="visible"),
+                Comment(post=posts[3], author=other, body="Waiting.", status="pending")]
+    with app.app_context():
+        for comment in comments:
+            comment.save()
     return {
         "token": [],
+        "comments": comments,
+        "comment_id": [str(comment.pk) for comment in comments] + [str(ObjectId())],
         "users": {"admin": admin, "user": reader},
         "posts": posts,
         "slug": [post.slug for post in posts],
@@ -204,8 +222,20 @@ def restore(world):
                          tokens.email_token(reader, "changed@example.com"), "not-a-token"]
     for post in world["posts"]:
         if not Post.objects(slug=post.slug).count():
-            Post(author=post.author, title=post.title, tags=post.tags, status=post.status,
-                 content=post.content).save()
+            restored = Post(author=post.author, title=post.title, tags=post.tags,
+                            status=post.status, content=post.content)
+            restored.save()
+            post.pk = restored.pk
+    for number, comment in enumerate(world["comments"]):
+        if Comment.objects(pk=comment.pk).count():
+            continue
+        author = world["users"]["user"] if number == 0 else comment.author
+        if User.objects(pk=author.pk).count() and Post.objects(pk=comment.post.pk).count():
+            restored = Comment(post=comment.post, author=author, body=comment.body,
+                               status=comment.status)
+            restored.save()
+            world["comment_id"][number] = str(restored.pk)
+            world["comments"][number] = restored
 
 
 def form_fields(draw, inputs):
@@ -348,7 +378,7 @@ def unsafe_markup(html):
 
 # Tab and newline are kept only in Markdown, its HTML, bios and a post's search text
 # (blog.text.normalise).
-MULTILINE_FIELDS = {"content", "html", "bio", "stemmed_text"}
+MULTILINE_FIELDS = {"content", "html", "bio", "stemmed_text", "body"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -382,7 +412,7 @@ def assert_stored_data_is_valid(passwords):
     audit entry may show one (unless a stored document holds the same text).
     """
     users = list(User._get_collection().find())
-    for collection in (User, Post, Revision, AuditLog):
+    for collection in (User, Post, Revision, Comment, AuditLog):
         for raw in collection._get_collection().find():
             assert not control_characters(raw), f"{collection.__name__}: {raw}"
     emails = [user["email"] for user in users]
@@ -412,6 +442,18 @@ def assert_stored_data_is_valid(passwords):
     for raw in Revision._get_collection().find():
         Revision.objects.get(pk=raw["_id"]).validate()
         assert raw["post"] in post_ids, "a deleted post takes its revisions with it"
+
+    visible = {}
+    for raw in Comment._get_collection().find():
+        Comment.objects.get(pk=raw["_id"]).validate()
+        assert raw["post"] in post_ids, "a deleted post takes its comments with it"
+        assert raw["author"] in user_ids, "a deleted account takes its comments with it"
+        assert raw["status"] in COMMENT_STATUSES and 1 <= len(raw["body"]) <= 5000
+        assert not unsafe_markup(raw["html"]) and "<img" not in raw["html"], raw["html"]
+        visible[raw["post"]] = visible.get(raw["post"], 0) + (raw["status"] == "visible")
+    for raw in Post._get_collection().find():
+        assert raw.get("comment_count", 0) == visible.get(raw["_id"], 0), \
+            "each post counts its visible comments"
 
     balances = {user_id: STARTING_POINTS for user_id in user_ids}
     for transfer in Transfer._get_collection().find():

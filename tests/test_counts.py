@@ -12,21 +12,22 @@ import pytest
 from pymongo.errors import ExecutionTimeout
 
 from blog.models import Post, User
+from blog.models.comment import Comment
 from blog.models.counter import Counter as StoredCounter
 from blog.services import counts
 from blog.services.stats import compute_stats
 from conftest import PASSWORD
-from stats_truth import documents_as_dicts, ground_truth
+from stats_truth import comments_as_dicts, documents_as_dicts, ground_truth
 
 FIGURES = ("usersByRole", "postsByMonth", "postsByMonthAndStatus", "signupsByMonth", "topTags",
-           "topAuthors")
+           "topAuthors", "commentsByMonth")
 
 
 def assert_exact(app, now=None):
     now = now or datetime.now(timezone.utc)
     with app.app_context():
         stats = compute_stats(now)
-    expected = ground_truth(*documents_as_dicts(), now)
+    expected = ground_truth(*documents_as_dicts(), now, comments_as_dicts())
     for key in FIGURES:
         assert stats[key] == expected[key], key
     for key, value in expected["totals"].items():
@@ -196,3 +197,28 @@ def test_an_aggregation_past_its_time_limit_answers_a_clear_503(app, writer, mak
     assert given == [1234]
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "took too long" in response.get_data(as_text=True)
+
+
+def test_comments_moderated_edited_and_deleted_keep_the_counts_exact(app, writer, make_post,
+                                                                     make_user):
+    post = make_post(writer, title="Talked about")
+    reader = make_user(email="reader@example.com")
+    with app.app_context():
+        first = Comment(post=post, author=reader, body="Nice.", status="pending")
+        first.save()
+        Comment(post=post, author=writer, body="Thanks.", status="visible").save()
+        stats = assert_exact(app)
+        assert (stats["pendingComments"], stats["totals"]["comments"]) == (1, 1)
+        for status in ("visible", "hidden", "visible"):
+            first.status = status
+            first.save()
+            assert_exact(app)
+        first.body = "Nice, edited."
+        first.save()
+        stats = assert_exact(app)
+        assert (stats["pendingComments"], stats["totals"]["comments"]) == (0, 2)
+        first.delete()
+        assert assert_exact(app)["totals"]["comments"] == 1
+        post.delete()
+        stats = assert_exact(app)
+    assert (stats["pendingComments"], stats["totals"]["comments"]) == (0, 0)

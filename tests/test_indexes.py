@@ -18,6 +18,7 @@ from collections import defaultdict
 import pytest
 
 from blog.models import AuditLog, Post, User
+from blog.models.comment import Comment
 from blog.services import counts, tokens
 from blog.store.queries import set_query_listener
 from conftest import OUTPUT, PASSWORD, ROOT
@@ -43,6 +44,9 @@ UNBOUNDED = {
     ("post", "aggregate", ("author",)):
         "a writer's dashboard counts their own posts by status, and the admin's list of 25 "
         "users their posts, from the author index",
+    ("comment", "find", ("author",)): "an account's export and deletion read the person's "
+                                      "own comments, once, on their request",
+    ("comment", "find", ("_id", "post")): "deleting a post deletes its comments, each audited",
 }
 # The audit history's filters, each alone: every one has its index.
 AUDIT_FILTERS = ("action=login", "collection=post", "actor={email}", "actor={user_id}",
@@ -131,6 +135,15 @@ def write_through_every_form(app, site, make_user):
         "status": "draft"})
     post("posts.publish", as_writer, f"/posts/{slug}/publish", {})
     post("revisions.restore", as_writer, f"/posts/{slug}/revisions/1/restore", {})
+    post("posts.add_comment", as_writer, f"/posts/{slug}/comments", {"body": "First!"})
+    with app.app_context():
+        comment = Comment.objects(author=writer).order_by("-created_at").first()
+    post("posts.add_comment", as_admin, f"/posts/{slug}/comments",
+         {"body": "Welcome.", "parent": str(comment.pk)})
+    post("comments.edit", as_writer, f"/comments/{comment.pk}/edit", {"body": "First, then."})
+    post("comment_queue.change_status", as_admin, f"/admin/comments/{comment.pk}/status",
+         {"status": "visible"})
+    post("comments.delete", as_admin, f"/comments/{comment.pk}/delete", {})
     post("posts.delete", as_writer, f"/posts/{slug}/delete", {})
     post("users.kudos", as_writer, f"/users/{reader.pk}/kudos", {"points": "5"})
     post("users.settings", as_writer, "/settings/profile", {

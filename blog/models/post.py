@@ -13,7 +13,7 @@ import secrets
 import string
 
 from mongoengine import (
-    CASCADE, DateTimeField, ListField, NotUniqueError, Q, ReferenceField, StringField,
+    CASCADE, DateTimeField, IntField, ListField, NotUniqueError, Q, ReferenceField, StringField,
     ValidationError,
 )
 
@@ -121,6 +121,9 @@ class Post(TimestampedDocument):
     tag_terms = ListField(StringField())
     # One line each for the title, the tags and the text, so a phrase stays within one.
     stemmed_text = StringField(default="", multiline=True)
+    # Its visible comments: changed by $inc as comments come, go and change status
+    # (blog.models.comment), so that a list of posts shows it without a query per post.
+    comment_count = IntField(default=0)
 
     meta = {
         "collection": "post",
@@ -144,7 +147,7 @@ class Post(TimestampedDocument):
     audited = True
 
     LIST_FIELDS = ("id", "title", "slug", "excerpt", "tags", "status", "author", "created_at",
-                   "updated_at", "published_at")
+                   "updated_at", "published_at", "comment_count")
 
     def __str__(self):
         return self.title

@@ -36,13 +36,15 @@ def compute_stats(now=None):
     months = [f"{year:04d}-{month:02d}" for year, month in last_months(now, MONTHS)]
     keys = [("posts", status) for status in SHOWN_STATUSES]
     keys += [(kind, role) for role in ROLES for kind in ("users", "age-sum", "aged")]
-    keys += [(kind, month) for month in months for kind in ("published", "signups")]
+    keys += [(kind, month) for month in months for kind in ("published", "signups", "commented")]
+    keys += [("comments", status) for status in ("visible", "pending")]
     keys += [("written", f"{month} {status}") for month in months for status in SHOWN_STATUSES]
     values = counts.values(keys)
     by_status = {status: values[("posts", status)] for status in SHOWN_STATUSES}
     return {
         "totals": {"users": User.objects.count(), "posts": sum(by_status.values()), **by_status,
-                   "tags": counts.how_many("tag"), "auditEntries": AuditLog.objects.count()},
+                   "tags": counts.how_many("tag"), "comments": values[("comments", "visible")],
+                   "auditEntries": AuditLog.objects.count()},
         "usersByRole": users_by_role(values),
         "postsByMonth": _series(months, values, "published"),
         "postsByMonthAndStatus": written_by_month_and_status(months, values),
@@ -50,6 +52,8 @@ def compute_stats(now=None):
                     counts.largest("tag", TOP_TAGS)],
         "topAuthors": top_authors(counts.largest("author", TOP_AUTHORS)),
         "signupsByMonth": _series(months, values, "signups"),
+        "commentsByMonth": _series(months, values, "commented"),
+        "pendingComments": values[("comments", "pending")],
     }
 
 
