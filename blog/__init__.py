@@ -20,6 +20,7 @@ from blog.crawlers.routes import bp as crawlers_bp
 from blog.config import load_config
 from blog.errors import register_error_handlers
 from blog.extensions import csrf, limiter, login_manager
+from blog.health import readiness
 from blog.health.routes import bp as health_bp
 from blog.posts.routes import bp as posts_bp
 from blog.revisions import operations as revisions
@@ -74,6 +75,7 @@ def create_app(test_config=None):
     revisions.connect_signals()
 
     deadline.init_app(app)
+    readiness.init_app(app)
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)
     app.after_request(add_security_headers)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from blog.models.querysets import PageNotFound
 from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
+from blog.services.indexes import MissingIndexes
 from blog.services.points import LeaseLost
 from blog.web.forms import wants_json
 from blog.web.templating import page_url
@@ -97,6 +98,11 @@ def register_error_handlers(app):
     def database_down(error):
         log.error("database unreachable: %s", error)
         return _unavailable("We cannot reach the database right now.")
+
+    @app.errorhandler(MissingIndexes)
+    def missing_indexes(error):
+        log.error("%s", error)
+        return error_response(503, str(error))
 
     @app.errorhandler(ExecutionTimeout)
     @app.errorhandler(LeaseLost)
