@@ -110,14 +110,6 @@ def register_error_handlers(app):
         log.error("database too slow for the request's deadline: %s", error)
         return _unavailable("The database took too long to answer.")
 
-    @app.errorhandler(ExecutionTimeout)
-    def too_slow(error):
-        log.error("database operation stopped at its time limit on %s %s: %s",
-                  request.method, request.path, error)
-        return error_response(503, "The database took too long to work this out, so it "
-                              "stopped. Please try again in a minute.",
-                              {"Retry-After": str(RETRY_AFTER_SECONDS)})
-
     @app.errorhandler(InternalServerError)
     def internal(error):
         original = getattr(error, "original_exception", None)
