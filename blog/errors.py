@@ -13,7 +13,6 @@ from blog.models.querysets import PageNotFound
 from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
 from blog.services.indexes import MissingIndexes
-from blog.services.points import LeaseLost
 from blog.web.forms import wants_json
 from blog.web.templating import page_url
 
@@ -105,7 +104,6 @@ def register_error_handlers(app):
         return error_response(503, str(error))
 
     @app.errorhandler(ExecutionTimeout)
-    @app.errorhandler(LeaseLost)
     def database_too_slow(error):
         log.error("database too slow for the request's deadline: %s", error)
         return _unavailable("The database took too long to answer.")
