@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from blog.services import tokens
 from conftest import PASSWORD
+from images import image_bytes, upload
 
 ROLES = ("visitor", "user", "admin")
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
@@ -61,6 +62,13 @@ def build_site(app, make_user, make_post):
         "title": long_post.title, "content": LONG_POST + " Updated at the very end.",
         "tags": ", ".join(tags), "status": "published"})
     writer_client.post(f"/users/{reader.pk}/kudos", data={"points": "15"})
+    picture = writer_client.post("/media", data={"file": upload(image_bytes("JPEG", 900, 600),
+                                                                "harbour at dawn.jpg")},
+                                 headers={"Accept": "application/json"}).get_json()["data"]
+    writer_client.post(f"/posts/{long_post.slug}/edit", data={
+        "title": long_post.title, "tags": ", ".join(tags), "status": "published",
+        "content": LONG_POST + f" Updated at the very end.\n\n![The harbour at dawn]"
+                               f"({picture['url']})"})
     admin_client = app.test_client()
     admin_client.post("/auth/login", data={"email": admin.email, "password": PASSWORD})
     admin_client.post(f"/admin/users/{reader.pk}/role", data={"role": "moderator"})
@@ -74,7 +82,7 @@ def build_site(app, make_user, make_post):
         values={"slug": [long_post.slug, draft.slug], "tag": ["zero-downtime deploys"],
                 "user_id": [str(writer.pk)], "filename": ["css/site.css"],
                 # The writer's edit above kept the long post's first version.
-                "number": ["1"], "token": [token]},
+                "number": ["1"], "token": [token], "image_id": [picture["id"]]},
         queries={"search.results": {"q": "caching"}})
 
 
