@@ -38,12 +38,15 @@ class AuditLog(BlogDocument):
 
     meta = {
         "collection": "audit_log",
+        # Each filter of the history, then newest first with the id that breaks ties.
         "indexes": [
             ("-at", "-id"),
-            ("action", "-at"),
-            ("collection", "document_id", "-at"),
-            ("actor_id", "-at"),
-            ("actor", "-at"),
+            ("action", "-at", "-id"),
+            ("collection", "-at", "-id"),
+            ("collection", "document_id", "-at", "-id"),
+            ("document_id", "-at", "-id"),
+            ("actor_id", "-at", "-id"),
+            ("actor", "-at", "-id"),
         ],
         "ordering": ["-at", "-id"],
         "queryset_class": AuditQuerySet,

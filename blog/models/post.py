@@ -43,6 +43,9 @@ MAX_SLUG_WITH_SUFFIX = MAX_SLUG + 8
 SLUG_ATTEMPTS = 20
 WORDS_PER_MINUTE = 200
 RELATED_SHOWN = 3
+# Related posts are chosen among this many newest posts sharing a tag, so a common
+# tag costs a page of the tag index rather than every post carrying it.
+RELATED_CANDIDATES = 200
 SLUG_ALPHABET = string.ascii_lowercase + string.digits
 TAG = re.compile(r"^\w[\w .+#-]*$")
 # An image of this blog in a post's Markdown: ![…](/media/<id>), its thumbnail too.
@@ -127,11 +130,21 @@ class Post(TimestampedDocument):
 
     meta = {
         "collection": "post",
-        # A search reads its newest matches through (search terms, status, time).
-        # The writer's dashboard reads their posts newest change first.
-        "indexes": [("tags", "status", "-published_at"), ("status", "-published_at"), "author",
-                    "-created_at", ("search_terms", "status", "-published_at"),
-                    ("author", "-updated_at"), "images"],
+        # Each list's filter, then its order with the id that breaks ties, so a server
+        # reads a page from the index rather than sorting every match (equality
+        # fields, then the sort, then ranges: tests/test_indexes.py checks each query).
+        "indexes": [
+            ("status", "-published_at", "-id"),                    # home page, feeds, sitemap
+            ("tags", "status", "-published_at", "-id"),            # a tag's page, related posts
+            ("search_terms", "status", "-published_at", "-id"),    # search candidates
+            ("author", "status", "-published_at", "-id"),          # a profile's posts
+            # The writer's own posts, newest change first: all of them, the ones not
+            # visible yet (by publish time), and one status at a time.
+            ("author", "-updated_at", "-id", "published_at"),
+            ("author", "status", "-updated_at", "-id", "published_at"),
+            "-created_at",                                         # statistics by month
+            "images",                                # the posts showing an image
+        ],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": PostQuerySet,
     }
@@ -301,12 +314,15 @@ class Post(TimestampedDocument):
 
     def related(self, limit=RELATED_SHOWN):
         """Up to ``limit`` other visible posts sharing the most tags with this one, newest
-        first among equals, in one query: dicts with slug, title and published_at."""
+        first among equals, in one query: dicts with slug, title and published_at. They
+        are chosen among the RELATED_CANDIDATES newest posts sharing a tag."""
         if not self.tags:
             return []
         shared = {"$size": {"$filter": {"input": "$tags",
                                         "cond": {"$in": ["$$this", list(self.tags)]}}}}
         return list(Post.objects.visible()(tags__in=list(self.tags), id__ne=self.pk).aggregate([
+            {"$sort": {"published_at": -1, "_id": -1}},
+            {"$limit": RELATED_CANDIDATES},
             {"$project": {"slug": 1, "title": 1, "published_at": 1, "shared": shared}},
             {"$sort": {"shared": -1, "published_at": -1, "_id": -1}},
             {"$limit": limit},

@@ -25,7 +25,8 @@ class Revision(TimestampedDocument):
 
     meta = {
         "collection": "revision",
-        "indexes": [{"fields": ("post", "-number"), "unique": True}],
+        # An account's deletion clears its name from the revisions it made (``author``).
+        "indexes": [{"fields": ("post", "-number"), "unique": True}, "author"],
         "ordering": ["-number"],
     }
 

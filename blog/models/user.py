@@ -106,7 +106,8 @@ class User(UserMixin, TimestampedDocument):
 
     meta = {
         "collection": "user",
-        "indexes": ["role", "-created_at"],
+        # The admin's list of users, newest first; the admins, in the default order.
+        "indexes": [("-created_at", "-id"), ("role", "-created_at")],
         "ordering": ["-created_at"],
     }
 

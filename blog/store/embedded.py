@@ -27,6 +27,7 @@ from blog.store.plans import (
     copy_value, fields_read, group_stored, inclusion_fields, is_plain, run_simple_stages,
     selected_ids, simple_filter,
 )
+from blog.store import queries
 from blog.store.operations import Stopwatch, add_time_to_last_operation, record_operation
 
 
@@ -57,6 +58,8 @@ def _operation(method, writes):
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
+        if queries.listening() and not getattr(_depth, "value", 0):
+            queries.report_call(method.__name__, self.name, args, kwargs)
         with self.database.client.operation(method.__name__, self.name, writes):
             if changes_indexes:
                 self.forget_unique_values()
@@ -76,10 +79,16 @@ class EmbeddedCursor(Cursor):
         super().__init__(*args, **kwargs)
         self._matched = None
         self._matched_for = None
+        # Read by index (``cursor[0]``): a server is asked for one document.
+        self._single = False
 
     def _matches(self):
         # sort() replaces the factory, so a new factory means a new order.
         if self._matched_for is not self._factory:
+            # A cursor run by another operation (find_one) is reported by that operation.
+            if queries.listening() and not getattr(_depth, "value", 0):
+                queries.report_find(self.collection.name, self._spec, self._sort,
+                                    1 if getattr(self, "_single", False) else self._limit)
             with self.collection.database.client.store_lock, Stopwatch() as watch:
                 self._matched = self.collection.matching_documents(self._spec, self._sort)
             add_time_to_last_operation(watch.seconds)
@@ -127,6 +136,7 @@ class EmbeddedCursor(Cursor):
 
     def __getitem__(self, index):
         if isinstance(index, int) and index >= 0:
+            self._single = self._single or not self._matched_for
             return self._copy([self._window(with_limit_and_skip=True)[index]])[0]
         return super().__getitem__(index)
 
