@@ -17,6 +17,8 @@ from blog.models.querysets import referenced_id
 from blog.text.normalise import without_control_characters
 
 _PATH_PARTS = re.compile(r"^.*[/\\]")
+# The posts named as showing an image: the uploads page and a refused delete list them.
+MAX_USES_LISTED = 100
 
 
 class ImageInUse(Exception):
@@ -91,7 +93,9 @@ def image_uses(images):
     uses = {image_id: [] for image_id in ids}
     if not ids:
         return uses
-    for post in Post.objects(images__in=ids).only("id", "slug", "title", "status", "images"):
+    showing = (Post.objects(images__in=ids).order_by("-id").limit(MAX_USES_LISTED)
+               .only("id", "slug", "title", "status", "images"))
+    for post in showing:
         for image_id in post.images:
             if image_id in uses:
                 uses[image_id].append(post)
@@ -116,7 +120,7 @@ def delete_unused(image_ids, owner_id):
     """Delete those of ``image_ids`` that belong to ``owner_id`` and that no post shows."""
     if not image_ids or owner_id is None:
         return
-    used = set(Post.objects(images__in=list(image_ids)).distinct("images"))
+    used = set(Post.objects(images__in=list(image_ids)).order_by().distinct("images"))
     for image in Image.objects(pk__in=[i for i in image_ids if i not in used], owner=owner_id,
                                kind="upload"):
         image.delete()
@@ -129,8 +133,9 @@ def _post_deleted(sender, document, **_):
 
 def _account_deleting(sender, document, **_):
     """A deleted account takes its avatar and the uploads no one else's post shows."""
-    owned = list(Image.objects(owner=document.pk).scalar("id"))
-    used = set(Post.objects(images__in=owned, author__ne=document.pk).distinct("images"))
+    owned = list(Image.objects(owner=document.pk).order_by().scalar("id"))
+    used = set(Post.objects(images__in=owned, author__ne=document.pk).order_by()
+               .distinct("images"))
     for image in Image.objects(pk__in=[i for i in owned if i not in used]):
         image.delete()
 

@@ -14,7 +14,7 @@ import string
 
 from bson import ObjectId
 from mongoengine import (
-    CASCADE, NULLIFY, DateTimeField, ListField, NotUniqueError, ObjectIdField, Q, ReferenceField,
+    CASCADE, DateTimeField, ListField, NotUniqueError, ObjectIdField, Q, ReferenceField,
     StringField, ValidationError,
 )
 
@@ -117,7 +117,8 @@ class Post(TimestampedDocument):
     # Deleting an account deletes its posts, each with its own audit entry.
     author = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     published_at = DateTimeField(null=True)
-    cover = ReferenceField(Image, null=True, reverse_delete_rule=NULLIFY)
+    # An image a post shows is never deleted (blog.media.operations), so no delete rule.
+    cover = ReferenceField(Image, null=True)
     # The images the post shows (its cover, and those its text links to), filled by clean():
     # an image is in use while a post lists it.
     images = ListField(ObjectIdField())
@@ -143,7 +144,7 @@ class Post(TimestampedDocument):
             ("author", "-updated_at", "-id", "published_at"),
             ("author", "status", "-updated_at", "-id", "published_at"),
             "-created_at",                                         # statistics by month
-            "images",                                # the posts showing an image
+            ("images", "-id"),                                     # the posts showing an image
         ],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": PostQuerySet,
