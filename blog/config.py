@@ -16,6 +16,9 @@ class ConfigurationError(RuntimeError):
 
 
 class Config:
+    # The blog's canonical address (https://blog.example.org): feeds' ids and links, the
+    # sitemap and canonical links start with it. Unset: the address a request was sent to.
+    SITE_URL = None
     MONGODB_URI = None
     EMBEDDED_DB_PATH = None
     MONGODB_TIMEOUT_MS = 1000
@@ -105,7 +108,7 @@ def load_config(app, test_config):
     default_store = os.path.join(app.instance_path, "embedded.db")
     app.config["EMBEDDED_DB_PATH"] = default_store
     for key in ("MONGODB_URI", "EMBEDDED_DB_PATH", "REDIS_URL", "SECRET_KEY", "MAIL_URL",
-                "MAIL_FROM", "RESET_TOKEN_MINUTES"):
+                "MAIL_FROM", "RESET_TOKEN_MINUTES", "SITE_URL"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
     app.config.from_prefixed_env("FLASK")
@@ -143,6 +146,7 @@ def load_config(app, test_config):
         raise ConfigurationError(
             f"SEARCH_CANDIDATES must be a whole number from 1 up, not {candidates!r}.")
     _check_image_settings(app.config)
+    app.config["SITE_URL"] = _site_url(app.config.get("SITE_URL"))
     _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
@@ -161,6 +165,26 @@ def _check_image_settings(config):
             f"IMAGE_HOSTS must be a JSON list of host names, like "
             f'FLASK_IMAGE_HOSTS=\'["images.example.org"]\', not {hosts!r}.')
     config["IMAGE_HOSTS"] = [host.lower() for host in hosts]
+
+
+def _site_url(value):
+    """``SITE_URL`` without a trailing slash, or None; anything but an http(s) address
+    with a host, and no query or fragment, is refused."""
+    if value is None or value == "":
+        return None
+    problem = ConfigurationError(
+        f"SITE_URL must be the blog's address, like https://blog.example.org, not {value!r}.")
+    if not isinstance(value, str):
+        raise problem
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # parsed when read: a port that is not a number raises
+    except ValueError:
+        raise problem from None
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or parts.username or parts.password):
+        raise problem
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 def _check_mail_settings(config, relaxed):

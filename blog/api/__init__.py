@@ -1,1 +1,2 @@
-"""The JSON API: published posts for everyone (``routes``), users, statistics and the audit history for admins (``admin``)."""
+"""The JSON API: published posts for everyone (``routes``), users, statistics and the audit
+history for admins (``admin``), described as OpenAPI (``openapi``) in ``schemas``' terms."""

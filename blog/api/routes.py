@@ -1,8 +1,10 @@
 """The JSON API: read-only, with the seed's response shape."""
 from bson import ObjectId
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort, current_app, jsonify, request
 
+from blog.api import schemas
 from blog.api.items import post_item
+from blog.api.openapi import api_description, documented
 from blog.api.responses import ok, paging
 from blog.extensions import api_limit, search_limit
 from blog.models import Post
@@ -17,13 +19,15 @@ api_limit(bp)
 
 
 @bp.route("/posts")
+@documented("Published posts, newest first, or those a search finds", schemas.PostItem,
+            many=True, query=schemas.PostsQuery)
 @search_limit
 def posts():
     """Published posts, newest first; with ``q``, the posts matching it, best first."""
     page_number, limit = paging()
     text = str_arg("q", MAX_QUERY_LENGTH)
     tag = str_arg("tag", MAX_TAG_LENGTH).lower()
-    author = str_arg("author", 24)
+    author = request.args.get("author", "")
     if author and not ObjectId.is_valid(author):
         abort(400, description="“author” must be a user id.")
     if text:
@@ -52,7 +56,9 @@ def _search(text, tag, author, page_number, limit):
 
 
 @bp.route("/posts/<slug>")
+@documented("One published post, with its text", schemas.Post)
 def post(slug):
+    """A draft, a scheduled post or an archived one is not found."""
     found = Post.by_slug(slug)
     if found is None or not found.is_visible:
         abort(404, description="There is no published post with that slug.")
@@ -60,3 +66,9 @@ def post(slug):
     item["content"] = found.content
     item["html"] = found.html
     return ok(item)
+
+
+@bp.route("/openapi.json")
+@documented("This description of the API, as OpenAPI 3.1", None)
+def openapi():
+    return jsonify(api_description(current_app))

@@ -147,7 +147,9 @@ class DemoContent:
                         status=status, author=rng.choices(authors, weights=weights)[0],
                         created_at=created_at, updated_at=created_at)
             if status != "draft":
+                # Published a while after it was written, and not changed since.
                 post.published_at = created_at + timedelta(hours=rng.uniform(0, 48))
+                post.updated_at = post.published_at
             post.save()
             yield post
 

@@ -1,12 +1,14 @@
 """``/sitemap.xml``: every visible post and tag page; ``/robots.txt``: where crawlers
 may not go, and where the sitemap is."""
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template
 
 from blog.cache.lifetimes import visible_posts_lifetime
 from blog.cache.pages import cached_page
 from blog.cache.values import cached
 from blog.models import Post
-from blog.models.base import TAG_COUNTS, aware
+from blog.models.base import TAG_COUNTS
+from blog.models.post import last_change
+from blog.web.links import external_url
 
 bp = Blueprint("crawlers", __name__)
 
@@ -22,11 +24,12 @@ def sitemap():
     room = MAX_URLS - 1 - min(len(tags), MAX_URLS // 2)
     posts = (Post.visible().only("slug", "published_at", "updated_at").limit(room)
              .as_pymongo())
-    entries = [(url_for("posts.show", slug=post["slug"], _external=True), _last_change(post))
+    entries = [(external_url("posts.show", slug=post["slug"]),
+                last_change(post.get("published_at"), post.get("updated_at")))
                for post in posts]
-    tag_urls = [url_for("posts.tag", tag=row["tag"], _external=True)
+    tag_urls = [external_url("posts.tag", tag=row["tag"])
                 for row in tags[:MAX_URLS - 1 - len(entries)]]
-    body = render_template("crawlers/sitemap.xml", home=url_for("posts.index", _external=True),
+    body = render_template("crawlers/sitemap.xml", home=external_url("posts.index"),
                            posts=entries, tags=tag_urls)
     return body, 200, {"Content-Type": "application/xml; charset=utf-8"}
 
@@ -35,11 +38,6 @@ def sitemap():
 @cached_page
 def robots():
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in PRIVATE_PATHS), "",
-             f"Sitemap: {url_for('crawlers.sitemap', _external=True)}", ""]
+             f"Sitemap: {external_url('crawlers.sitemap')}", ""]
     return "\n".join(lines), 200, {"Content-Type": "text/plain; charset=utf-8"}
 
-
-def _last_change(post):
-    """When the post last changed as readers see it: its publication, or a later edit."""
-    times = [aware(post[name]) for name in ("published_at", "updated_at") if post.get(name)]
-    return max(times)

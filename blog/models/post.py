@@ -309,6 +309,11 @@ class Post(TimestampedDocument):
         return max(1, math.ceil(len(plain_text(self.html).split()) / WORDS_PER_MINUTE))
 
     @property
+    def changed_at(self):
+        """When the post last changed as readers see it: its publication, or a later edit."""
+        return last_change(self.published_at, self.updated_at)
+
+    @property
     def updated_after_publishing(self):
         return (self.published_at is not None and self.updated_at is not None
                 and aware(self.updated_at) > aware(self.published_at))
@@ -362,6 +367,13 @@ def shown_status_expression(now):
     return {"$cond": [{"$and": [{"$eq": ["$status", "published"]},
                                 {"$gt": ["$published_at", now]}]},
                       "scheduled", "$status"]}
+
+
+def last_change(published_at, updated_at):
+    """The later of a post's publication and its last edit (None when it has neither): a
+    post published on a schedule changed for its readers when it appeared."""
+    times = [aware(moment) for moment in (published_at, updated_at) if moment]
+    return max(times) if times else None
 
 
 def _to_minute(moment):

@@ -8,14 +8,15 @@ from blog.cache.pages import cached_page
 from blog.cache.values import cached
 from blog.extensions import limiter, user_or_address
 from blog.models import Post
-from blog.models.base import TAG_COUNTS
+from blog.models.base import TAG_COUNTS, utcnow
 from blog.models.post import split_tags
 from blog.models.querysets import load_references
 from blog.models.revision import Revision
 from blog.posts.forms import PostForm
 from blog.text.highlight import stylesheet
-from blog.text.markdown import TooComplex, render_markdown
+from blog.text.markdown import TooComplex, render_markdown, with_absolute_links
 from blog.web.forms import apply_model_errors, page_arg
+from blog.web.links import external_url
 from blog.web.templating import datetime_text
 
 bp = Blueprint("posts", __name__)
@@ -178,8 +179,8 @@ def code_stylesheet():
 @bp.route("/feed.atom")
 @cached_page
 def feed():
-    return _atom(Post.visible(), title="All posts", self_url=url_for("posts.feed"),
-                 page_url=url_for("posts.index"))
+    return _atom(Post.visible(), title="All posts", self_endpoint="posts.feed",
+                 page_endpoint="posts.index")
 
 
 @bp.route("/tags/<tag>/feed.atom")
@@ -187,13 +188,26 @@ def feed():
 def tag_feed(tag):
     tag = tag.strip().lower()
     return _atom(Post.visible()(tags=tag), title=f"Posts tagged {tag}",
-                 self_url=url_for("posts.tag_feed", tag=tag),
-                 page_url=url_for("posts.tag", tag=tag))
+                 self_endpoint="posts.tag_feed", page_endpoint="posts.tag", tag=tag)
 
 
-def _atom(posts, title, self_url, page_url):
-    entries = list(posts.exclude("content").limit(FEED_SIZE))
-    load_references(entries, "author")
+def _atom(posts, title, self_endpoint, page_endpoint, **values):
+    """An Atom feed (RFC 4287) of the newest FEED_SIZE posts, with addresses from
+    ``SITE_URL``; a tag no visible post has has no feed (404)."""
+    posts = list(posts.exclude("content").limit(FEED_SIZE))
+    if not posts and values:
+        abort(404, description="No published post has this tag, so it has no feed.")
+    load_references(posts, "author")
+    entries = []
+    for post in posts:
+        url = external_url("posts.show", slug=post.slug)
+        entries.append({"post": post, "url": url, "html": with_absolute_links(post.html, url),
+                        "author_url": post.author and external_url("users.profile",
+                                                                   user_id=post.author.pk)})
+    # An empty blog's feed changed when it was asked for: it has nothing older to show.
+    updated = max((post.changed_at for post in posts), default=utcnow())
     body = render_template("posts/feed.atom.xml", title=title, entries=entries,
-                           self_url=self_url, page_url=page_url)
+                           updated=updated, home=external_url("posts.index"),
+                           self_url=external_url(self_endpoint, **values),
+                           page_url=external_url(page_endpoint, **values))
     return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}

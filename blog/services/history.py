@@ -36,15 +36,18 @@ class AuditFilters:
                   "document": "document", "date_from": "from", "date_to": "to"}
 
     @classmethod
-    def read(cls, args):
-        """The filters in ``args`` (a request's query string), as typed."""
-        return cls(**{attribute: args.get(parameter, "").strip()
-                      for attribute, parameter in cls.PARAMETERS.items()})
+    def read(cls, args, trim=True):
+        """The filters in ``args`` (a request's query string), as typed: trimmed, as people
+        type them on the page, or as sent (``trim=False``, for programs)."""
+        values = {attribute: args.get(parameter, "")
+                  for attribute, parameter in cls.PARAMETERS.items()}
+        return cls(**{attribute: value.strip() if trim else value
+                      for attribute, value in values.items()})
 
     @classmethod
-    def from_args(cls, args):
+    def from_args(cls, args, trim=True):
         """The filters in ``args``, checked; raises BadFilter."""
-        filters = cls.read(args)
+        filters = cls.read(args, trim)
         filters.query()
         return filters
 

@@ -5,7 +5,7 @@ import re
 import time
 from contextlib import contextmanager
 from html import escape, unescape
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 from flask import current_app, has_app_context
@@ -87,6 +87,7 @@ def image_hosts():
     """The hosts whose images posts show (``IMAGE_HOSTS``); none outside an app."""
     return current_app.config.get("IMAGE_HOSTS", ()) if has_app_context() else ()
 
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
     "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
@@ -132,6 +133,21 @@ def render_markdown(text):
             html = _markdown.render(text or "", env)
     finally:
         _highlight_deadline.reset(token)
+    return _sanitise(html, _allowed_attribute)
+
+
+def with_absolute_links(html, base):
+    """Rendered HTML whose relative links and image sources are made absolute against
+    ``base`` (``https://blog.example.org/posts/slug``), for where it is read away from
+    the site: a feed reader."""
+    def absolute(tag, attribute, value):
+        if attribute in ("href", "src"):
+            return urljoin(base, value)
+        return _allowed_attribute(tag, attribute, value)
+    return _sanitise(html, absolute)
+
+
+def _sanitise(html, attribute_filter):
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -139,7 +155,7 @@ def render_markdown(text):
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         strip_comments=True,
-        attribute_filter=_allowed_attribute,
+        attribute_filter=attribute_filter,
     )
 
 

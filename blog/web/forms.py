@@ -63,11 +63,11 @@ def page_arg():
 
 
 def str_arg(name, max_length=200):
-    """A text query parameter, trimmed; a 400 when it is longer than ``max_length``."""
-    raw = request.args.get(name, "").strip()
+    """A text query parameter, trimmed; a 400 when it is longer than ``max_length`` as sent."""
+    raw = request.args.get(name, "")
     if len(raw) > max_length:
         abort(400, description=f"“{name}” must be at most {max_length} characters.")
-    return raw
+    return raw.strip()
 
 
 def wants_json():

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from blog.models.base import aware
 from blog.text.diff import is_changed, word_diff
+from blog.web.links import external_path
 
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 # Where an email may wrap: before its @, and after a dot of the name before it.
@@ -87,7 +88,7 @@ def canonical_url():
     args = {name: request.args[name] for name in CANONICAL_PARAMETERS
             if request.args.get(name) and not (name == "page" and request.args[name] == "1")}
     query = f"?{urlencode(args)}" if args else ""
-    return f"{request.base_url}{query}"
+    return f"{external_path(request.path)}{query}"
 
 
 def register_template_helpers(app):

@@ -1,0 +1,33 @@
+"""Absolute addresses of the blog's pages, for what is read away from the site: feeds,
+the sitemap, canonical links.
+
+They start with ``SITE_URL`` when it is set, so that a feed's ids and links stay the
+same whatever ``Host`` a request sent; without it, with the scheme and host of the
+request being served (which ``TRUSTED_HOSTS`` vouches for).
+"""
+from urllib.parse import urlsplit
+
+from flask import current_app, request, url_for
+
+
+def site_root():
+    """The blog's address with no trailing slash: ``https://blog.example.org``."""
+    configured = current_app.config.get("SITE_URL")
+    return configured if configured else request.host_url.rstrip("/") + request.script_root
+
+
+def external_url(endpoint, **values):
+    """``url_for(endpoint, **values)`` as an absolute address starting with ``site_root()``."""
+    configured = current_app.config.get("SITE_URL")
+    if not configured:
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(configured)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                       url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def external_path(path):
+    """A path within the blog (``/posts/x``, as ``request.path`` gives it) as an absolute
+    address."""
+    return site_root() + path
