@@ -68,7 +68,13 @@ def build_site(app, make_user, make_post):
     writer_client.post(f"/posts/{long_post.slug}/edit", data={
         "title": long_post.title, "tags": ", ".join(tags), "status": "published",
         "content": LONG_POST + f" Updated at the very end.\n\n![The harbour at dawn]"
-                               f"({picture['url']})"})
+                               f"({picture['url']})",
+        "cover": upload(image_bytes("PNG", 1200, 630), "cover.png")},
+        content_type="multipart/form-data")
+    writer_client.post("/settings/profile", data={
+        "name": WRITER_NAME, "bio": "Writes about caching.", "age": "", "website": "",
+        "avatar": upload(image_bytes("JPEG", 400, 300), "me.jpg")},
+        content_type="multipart/form-data")
     admin_client = app.test_client()
     admin_client.post("/auth/login", data={"email": admin.email, "password": PASSWORD})
     admin_client.post(f"/admin/users/{reader.pk}/role", data={"role": "moderator"})

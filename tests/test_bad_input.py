@@ -47,7 +47,8 @@ class Inputs:
 
 
 AUDIT_FILTERS = ("action", "collection", "actor", "document", "from", "to", "page")
-POST_FORM = Inputs(form=("title", "content", "tags", "status", "publish_at", "save"),
+POST_FORM = Inputs(form=("title", "content", "tags", "status", "publish_at", "save", "cover",
+                         "remove_cover"),
                    extra=("preview", "author", "slug", "published_at"))
 # What each endpoint reads.
 INPUTS = {
@@ -85,7 +86,7 @@ INPUTS = {
     "search.results": Inputs(query=("q", "page")),
     "users.profile": Inputs(query=("page",)),
     "users.kudos": Inputs(form=("points", "next")),
-    "users.settings": Inputs(form=("name", "bio", "age", "website"),
+    "users.settings": Inputs(form=("name", "bio", "age", "website", "avatar", "remove_avatar"),
                              extra=("role", "email", "points", "session_token")),
     "api.posts": Inputs(query=("q", "tag", "author", "page", "limit")),
     "api.post": Inputs(),
@@ -153,7 +154,9 @@ IMAGE_FILES = [
     FileSample("notes.png", b"just words"), FileSample("x.svg", b"<svg><script>1</script></svg>"),
     FileSample("cut.png", image_bytes()[:300]), FileSample("a\x00b.webp", image_bytes("WEBP")),
 ]
-ACCEPTED.update({"file": IMAGE_FILES, "alt": ["A harbour at dawn", "[brackets] and \\"]})
+ACCEPTED.update({"file": IMAGE_FILES, "cover": IMAGE_FILES, "avatar": IMAGE_FILES,
+                 "alt": ["A harbour at dawn", "[brackets] and \\"],
+                 "remove_cover": ["", "1"], "remove_avatar": ["", "1"]})
 # Past the 1 MB request limit (413), or past each field's own limit.
 HUGE = ["é" * 600_000, "w " * 60_000]
 TEXT = st.text(max_size=120)

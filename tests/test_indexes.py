@@ -48,6 +48,8 @@ UNBOUNDED = {
         "a writer's dashboard counts their own posts by status, from the author index",
     ("post", "find", ("author", "images")):
         "deleting an account asks once which of the person's images others' posts show",
+    ("post", "find", ("images",)):
+        "deleting a post, or changing its cover, asks once which of its images others show",
 }
 # The audit history's filters, each alone: every one has its index.
 AUDIT_FILTERS = ("action=login", "collection=post", "actor={email}", "actor={user_id}",

@@ -9,6 +9,7 @@ import gridfs
 from flask import current_app
 from mongoengine import signals
 from mongoengine.connection import get_db
+from werkzeug.datastructures import FileStorage
 
 from blog.media.processing import ImageRefused, clean_image, megabytes, read_upload
 from blog.models import Post, User
@@ -48,6 +49,34 @@ def store_image(owner, upload, kind="upload"):
         image.file.delete()
         raise
     return image
+
+
+def save_with_image(document, field, sent, remove, owner, kind="upload"):
+    """Save ``document`` with the image a form's file field ``sent`` as its ``field`` (a
+    cover, an avatar), or without one when ``remove``. The new image is stored only with
+    the document: if saving raises (a ValidationError), it is deleted again. Returns the id
+    of the image the document showed before and no longer does, or None."""
+    previous = referenced_id(document, field)
+    image = None
+    if sent_file(sent):
+        image = store_image(owner, sent, kind)
+        setattr(document, field, image)
+    elif remove:
+        setattr(document, field, None)
+    try:
+        document.save()
+    except Exception:
+        setattr(document, field, previous)
+        if image is not None:
+            image.delete()
+        raise
+    return previous if previous and previous != referenced_id(document, field) else None
+
+
+def sent_file(data):
+    """The file a form's file field sent, or None (nothing chosen, or the field's data is
+    the value it was filled with, as a form for a stored document has)."""
+    return data if isinstance(data, FileStorage) and data.filename else None
 
 
 def _describe_stored(image):
@@ -114,6 +143,12 @@ def delete_image(image):
     if image.kind == "avatar":
         User.objects(avatar=image.pk).update(unset__avatar=True)
     image.delete()
+
+
+def delete_avatar(image_id):
+    """Delete an avatar image its owner replaced or removed."""
+    for image in Image.objects(pk=image_id, kind="avatar"):
+        image.delete()
 
 
 def delete_unused(image_ids, owner_id):

@@ -45,9 +45,9 @@ class Image(TimestampedDocument):
 
     meta = {
         "collection": "image",
-        # The uploads page lists one person's newest first; the quota sums theirs, the
-        # data export lists them oldest first and deleting the account finds them.
-        "indexes": [("owner", "kind", "-created_at"), ("owner", "created_at")],
+        # The uploads page lists one person's newest first; the quota, the data export
+        # and deleting the account read all of theirs.
+        "indexes": [("owner", "kind", "-created_at")],
         "ordering": ["-created_at"],
     }
 

@@ -90,9 +90,10 @@ def accepts_images(view):
 
 def allow_image_uploads():
     """A ``before_request`` hook, run before anything reads the form (CSRF does): the size
-    limit of a request that may carry an image."""
+    limit of a request that may carry an image (a form sent as multipart/form-data; any
+    other stays within ``MAX_CONTENT_LENGTH``)."""
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "accepts_images", False):
+    if getattr(view, "accepts_images", False) and request.mimetype == "multipart/form-data":
         request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + FORM_ALLOWANCE
 
 
