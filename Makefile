@@ -23,10 +23,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt package-lock.json | $(BIN)/p
 ## Run the blog on the embedded store, with demo content on first start.
 run: $(VENV)/.runtime
 	FLASK_DEBUG=1 $(BIN)/flask --app app seed demo --if-empty
-	FLASK_DEBUG=1 $(BIN)/flask --app app points recover --older-than 0
+	FLASK_DEBUG=1 $(BIN)/flask --app app points recover
 	FLASK_DEBUG=1 $(BIN)/flask --app app run --debug --port $(PORT)
 
-## Run the whole test suite (installs Chromium and Redis with apt when missing).
+## Run the whole test suite (installs Chromium, Redis and Java with apt when missing).
 test: $(VENV)/.dev system-deps
 	$(BIN)/python -m pytest
 

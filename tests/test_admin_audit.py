@@ -147,7 +147,7 @@ def test_the_diff_reads_old_to_new_and_hides_secrets(admin_client):
                             "password": "changed"})
     html = admin_client.get("/admin/audit").get_data(as_text=True)
     assert '<dt>title</dt>' in html
-    assert '<del>Before</del> <span class="diff-arrow" aria-label="changed to">→</span> <ins>After</ins>' in html
+    assert '<del>Before</del> <span class="diff-arrow" aria-hidden="true">→</span><span class="visually-hidden">changed to</span> <ins>After</ins>' in html
     assert '<del>a, b</del>' in html and '<ins>a</ins>' in html
     assert re.search(r'<dt>published_at</dt>\s*<dd><ins><time datetime="2025-01-05T10:00:00.000'
                      r'\+00:00">2025-01-05 10:00:00</time></ins></dd>', html), "set, from nothing"

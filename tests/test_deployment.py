@@ -100,3 +100,23 @@ def test_without_a_proxy_forwarded_headers_are_ignored(app, client, make_user):
 def test_a_bad_proxy_hop_count_stops_the_start(hops):
     with pytest.raises(RuntimeError, match="PROXY_FIX_HOPS"):
         create_app(make_config(PROXY_FIX_HOPS=hops))
+
+
+@pytest.mark.parametrize("uri, recoveries_by", [
+    ("mongodb://db.internal:27017/blog", "master"),   # before any worker serves
+    (None, "worker"),                                  # the one worker that holds the store
+])
+def test_transfers_are_recovered_at_start_by_one_process(monkeypatch, uri, recoveries_by):
+    import blog
+    from blog.services import points
+    environ = {"MONGODB_URI": uri} if uri else {}
+    load_gunicorn_conf(monkeypatch, **environ)
+    hooks = runpy.run_path(GUNICORN_CONF)
+    recovered = []
+    monkeypatch.setattr(points, "recover_at_start", lambda app: recovered.append(app))
+    monkeypatch.setattr(blog, "create_app", lambda: "master's app")
+    monkeypatch.setattr(blog, "disconnect_db", lambda app: None)
+    hooks["when_ready"](None)
+    for number in range(4 if uri else 1):
+        hooks["post_worker_init"](type("Worker", (), {"wsgi": f"worker {number}"}))
+    assert recovered == (["master's app"] if recoveries_by == "master" else ["worker 0"])

@@ -12,7 +12,7 @@ from helpers import finishes_within
 
 def test_a_fenced_block_is_coloured_by_its_language():
     html = render_markdown('```python\ndef greet(name):\n    return "hi " + name  # say it\n```')
-    assert '<pre><code class="language-python">' in html
+    assert '<pre tabindex="0"><code class="language-python">' in html
     assert '<span class="k">def</span>' in html and '<span class="nf">greet</span>' in html
     assert '<span class="c1"># say it</span>' in html
     assert plain_text(html) == 'def greet(name): return "hi " + name # say it'
@@ -86,4 +86,4 @@ def test_crafted_code_blocks_never_make_rendering_slow():
               for i in range(30)]
     text = "\n\n".join(blocks)[:100_000]
     html = finishes_within(10, lambda: render_markdown(text))
-    assert html.startswith("<pre><code class=\"language-bash\">")
+    assert html.startswith("<pre tabindex=\"0\"><code class=\"language-bash\">")

@@ -26,8 +26,9 @@ LAYOUT_PROBLEMS = """(desktop) => {
     }
   }
   const visible = (element) => element.getClientRects().length > 0;
-  // A form field scrolls its own text, so only other elements can cut text off.
-  for (const element of document.querySelectorAll("body *:not(input, textarea, select)")) {
+  // A form field scrolls its own text, so only other elements can cut text off; text only
+  // for screen readers (.visually-hidden) is clipped to nothing on purpose.
+  for (const element of document.querySelectorAll("body *:not(input, textarea, select, .visually-hidden)")) {
     const style = getComputedStyle(element);
     const hides = ["hidden", "clip"].includes(style.overflowX);
     if (hides && visible(element) && style.textOverflow !== "ellipsis"

@@ -5,31 +5,21 @@ import threading
 from types import SimpleNamespace
 
 import pytest
-from pymongo.errors import OperationFailure
+import pymongo
+from pymongo.errors import AutoReconnect, ConnectionFailure, OperationFailure
 
 from blog import create_app, disconnect_db
 from blog.models import AuditLog, Transfer, User
 from blog.models.user import STARTING_POINTS
 from blog.services import points
 from conftest import PASSWORD, make_config
+from ledger import Clock, Crash, assert_ledger_holds, balance, send_cut_short
 
 
-def balance(app, user):
-    with app.app_context():
-        return User.objects.get(pk=user.pk).points
-
-
-def assert_ledger_holds(app):
-    """Every balance is the starting points plus what finished transfers brought and took."""
-    with app.app_context():
-        users = list(User.objects)
-        done = list(Transfer.objects(state="done"))
-        assert not Transfer.objects(state__nin=["done", "cancelled"]).count()
-        for user in users:
-            received = sum(t.amount for t in done if t.to_mongo()["recipient"] == user.pk)
-            sent = sum(t.amount for t in done if t.to_mongo().get("sender") == user.pk)
-            assert user.points == STARTING_POINTS + received - sent, user.email
-            assert user.points >= 0 and user.pending_transfers == []
+@pytest.fixture
+def clock():
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield Clock(monkeypatch)
 
 
 def test_kudos_move_points_and_show_on_both_profiles(app, client, client_for, ann, bob):
@@ -149,16 +139,6 @@ def test_concurrent_transfers_never_overdraw_and_keep_the_total(app, make_user):
     assert_ledger_holds(app)
 
 
-class Crash(Exception):
-    """The process dying at one step of a transfer."""
-
-
-def crash_at(monkeypatch, step):
-    def crash(*args, **kwargs):
-        raise Crash(step)
-    monkeypatch.setattr(points, step, crash)
-
-
 @pytest.mark.parametrize("step, outcome, ann_after_crash", [
     ("_debit", "cancelled", 100),   # nothing moved: the transfer is cancelled
     ("_credit", "finished", 70),    # the sender paid: the transfer is finished
@@ -166,13 +146,11 @@ def crash_at(monkeypatch, step):
     ("_record", "finished", 70),    # no audit entry yet: recovery writes it
 ])
 def test_recovery_after_a_crash_leaves_balances_matching_the_ledger(
-        app, monkeypatch, ann, bob, step, outcome, ann_after_crash):
+        app, monkeypatch, clock, ann, bob, step, outcome, ann_after_crash):
     with app.app_context():
-        crash_at(monkeypatch, step)
-        with pytest.raises(Crash):
-            points.send_kudos(ann, bob, 30)
-        monkeypatch.undo()
+        send_cut_short(step, ann, bob)
         assert balance(app, ann) == ann_after_crash
+        clock.after_leases(app)
         assert points.recover() == {"finished": outcome == "finished",
                                     "cancelled": outcome == "cancelled"}
         assert points.recover() == {"finished": 0, "cancelled": 0}
@@ -182,50 +160,62 @@ def test_recovery_after_a_crash_leaves_balances_matching_the_ledger(
     assert_ledger_holds(app)
 
 
-def test_a_crash_after_the_audit_entry_does_not_audit_twice(app, monkeypatch, ann, bob):
+def test_a_crash_after_the_audit_entry_does_not_audit_twice(app, monkeypatch, clock, ann, bob):
     set_state = points._set_state
 
-    def crash_before_done(transfer_id, current, new):
+    def crash_before_done(transfer, current, new, lease):
         if new == "done":
             raise Crash("done")
-        return set_state(transfer_id, current, new)
+        return set_state(transfer, current, new, lease)
 
     with app.app_context():
         monkeypatch.setattr(points, "_set_state", crash_before_done)
         with pytest.raises(Crash):
             points.send_kudos(ann, bob, 30)
         monkeypatch.undo()
+        clock.after_leases(app)
         assert points.recover()["finished"] == 1
         assert AuditLog.objects(action="transfer").count() == 1
     assert_ledger_holds(app)
 
 
-def test_a_debit_whose_recipient_vanished_is_given_back(app, monkeypatch, ann, bob):
+def test_a_debit_whose_recipient_vanished_is_given_back(app, monkeypatch, clock, ann, bob):
     with app.app_context():
-        crash_at(monkeypatch, "_credit")
-        with pytest.raises(Crash):
-            points.send_kudos(ann, bob, 30)
-        monkeypatch.undo()
+        send_cut_short("_credit", ann, bob)
         User._get_collection().delete_one({"_id": bob.pk})
+        clock.after_leases(app)
         assert points.recover() == {"finished": 0, "cancelled": 1}
         assert balance(app, ann) == 100
     assert_ledger_holds(app)
 
 
-def test_recovery_leaves_recent_transfers_to_their_process(app, monkeypatch, ann, bob):
+def test_recovery_leaves_recent_transfers_to_their_process(app, monkeypatch, clock, ann, bob):
     with app.app_context():
-        crash_at(monkeypatch, "_credit")
-        with pytest.raises(Crash):
-            points.send_kudos(ann, bob, 30)
-        assert points.recover(older_than=60) == {"finished": 0, "cancelled": 0}
+        send_cut_short("_credit", ann, bob)
+        assert points.recover() == {"finished": 0, "cancelled": 0}
+        # However old, a transfer is left alone while the process sending it holds its lease.
+        assert points.recover(older_than=0) == {"finished": 0, "cancelled": 0}
+        clock.after_leases(app)
+        assert points.recover() == {"finished": 1, "cancelled": 0}
+    assert_ledger_holds(app)
+
+
+def test_on_a_server_the_command_waits_for_the_recovery_age(app, runner, monkeypatch, clock,
+                                                            ann, bob):
+    app.extensions["database_mode"] = "server"
+    with app.app_context():
+        send_cut_short("_credit", ann, bob)
+    result = runner.invoke(args=["points", "recover"])
+    assert result.exit_code == 0 and "No transfer was left half done." in result.output
+    clock.after_leases(app)
+    result = runner.invoke(args=["points", "recover"])
+    assert "1 finished, 0 cancelled" in result.output
+    assert (balance(app, ann), balance(app, bob)) == (70, 130)
 
 
 def test_points_recover_command(app, runner, monkeypatch, ann, bob):
     with app.app_context():
-        crash_at(monkeypatch, "_credit")
-        with pytest.raises(Crash):
-            points.send_kudos(ann, bob, 30)
-        monkeypatch.undo()
+        send_cut_short("_credit", ann, bob)
     result = runner.invoke(args=["points", "recover"])
     assert result.exit_code == 0 and "1 finished, 0 cancelled" in result.output
     assert "No transfer was left half done." in runner.invoke(args=["points", "recover"]).output
@@ -239,10 +229,7 @@ def test_a_restart_finishes_what_a_crash_left(tmp_path, monkeypatch):
         ann = User(email="ann@example.com", name="Ann", password_hash="x")
         bob = User(email="bob@example.com", name="Bob", password_hash="x")
         ann.save(), bob.save()
-        crash_at(monkeypatch, "_credit")
-        with pytest.raises(Crash):
-            points.send_kudos(ann, bob, 30)
-        monkeypatch.undo()
+        send_cut_short("_credit", ann, bob)
     disconnect_db(first)
     second = create_app(config)
     points.recover_at_start(second)  # as gunicorn.conf.py and `make run` do at start
@@ -275,13 +262,16 @@ class FakeTransactionSession:
 
     Commits nothing itself: on an error it puts back the collections as they
     were, and the first attempt fails as a transient error would, so the
-    callback must be safe to run again.
+    callback must be safe to run again. ``after_commit`` is raised once the
+    transaction committed, as when the primary steps down before it answers.
     """
 
-    def __init__(self, collections):
+    def __init__(self, collections, after_commit=None):
         self.collections = collections
+        self.after_commit = after_commit
         self.attempts = 0
-        self.active = False
+        self.active = self.committed = False
+        self.options = self.budget = None
 
     def __enter__(self):
         return self
@@ -291,6 +281,8 @@ class FakeTransactionSession:
 
     def with_transaction(self, callback, **options):
         assert options["write_concern"].document == {"w": "majority"}
+        self.options, self.budget = options, pymongo._csot.get_timeout()
+        self.committed = False
         while True:
             saved = {c.name: list(c.find()) for c in self.collections}
             self.attempts += 1
@@ -302,9 +294,14 @@ class FakeTransactionSession:
                     error = OperationFailure("transient")
                     error._error_labels = {"TransientTransactionError"}
                     raise error
+                self.committed = True
+                if self.after_commit:
+                    raise self.after_commit
                 return result
             except Exception as error:
                 self.active = False
+                if self.committed:
+                    raise
                 for collection in self.collections:
                     collection.delete_many({})
                     if saved[collection.name]:
@@ -316,37 +313,99 @@ class FakeTransactionSession:
 
 class SessionStripping:
     """A collection that takes ``session=`` as a server's does, and checks that every
-    operation inside the transaction is given the session and none outside it is."""
+    operation inside the transaction is given the session and none outside it is.
+    With ``down_after_commit``, every operation after the commit fails, as during
+    an election."""
 
-    def __init__(self, collection, session):
+    def __init__(self, collection, session, down_after_commit=False):
         self.collection, self.session = collection, session
+        self.down_after_commit = down_after_commit
 
     def __getattr__(self, name):
         method = getattr(self.collection, name)
 
         def call(*args, session=None, **kwargs):
             assert (session is self.session) == self.session.active, name
+            if self.down_after_commit and self.session.committed:
+                raise AutoReconnect("not primary: an election is in progress")
             return method(*args, **kwargs)
         return call
+
+
+def in_a_transaction(app, monkeypatch, after_commit=None, down_after_commit=False):
+    """Transfers as on a replica set, through a FakeTransactionSession."""
+    collections = {"_users": User._get_collection(), "_transfers": Transfer._get_collection(),
+                   "_audit_log": AuditLog._get_collection()}
+    session = FakeTransactionSession(list(collections.values()), after_commit)
+    app.extensions["supports_transactions"] = True
+    monkeypatch.setattr(points, "get_db", lambda: SimpleNamespace(
+        client=SimpleNamespace(start_session=lambda: session)))
+    for name, collection in collections.items():
+        stripping = SessionStripping(collection, session, down_after_commit)
+        monkeypatch.setattr(points, name, lambda stripping=stripping: stripping)
+    return session
 
 
 def test_on_a_replica_set_a_transfer_is_one_transaction_that_survives_a_retry(
         app, monkeypatch, ann, bob):
     with app.app_context():
-        users, transfers = User._get_collection(), Transfer._get_collection()
-        session = FakeTransactionSession([users, transfers])
-        app.extensions["supports_transactions"] = True
-        monkeypatch.setattr(points, "get_db", lambda: SimpleNamespace(
-            client=SimpleNamespace(start_session=lambda: session)))
-        monkeypatch.setattr(points, "_users", lambda: SessionStripping(users, session))
-        monkeypatch.setattr(points, "_transfers", lambda: SessionStripping(transfers, session))
+        session = in_a_transaction(app, monkeypatch)
         points.send_kudos(ann, bob, 30)
         assert session.attempts == 2
+        # Bounded well below the proxy's timeout, not with_transaction's 120 s of retries.
+        assert 0 < session.budget <= points.TRANSFER_SECONDS
+        assert 0 < session.options["max_commit_time_ms"] <= points.TRANSFER_SECONDS * 1000
         session.attempts = 1
         with pytest.raises(points.NotEnoughPoints):
             points.send_kudos(ann, bob, 80)
         monkeypatch.undo()
         assert (balance(app, ann), balance(app, bob)) == (70, 130)
         assert Transfer.objects.count() == 1 and Transfer.objects.get().state == "done"
+        entry = AuditLog.objects(action="transfer").get()
+        assert entry.changes["points"] == [100, 130] and entry.changes["sender.points"] == [100, 70]
+    assert_ledger_holds(app)
+
+
+def test_an_election_after_the_commit_loses_nothing_and_reports_the_transfer_sent(
+        app, client_for, monkeypatch, ann, bob):
+    def cache_down(*groups):
+        raise ConnectionError("the cache is down too")
+
+    with app.app_context():
+        in_a_transaction(app, monkeypatch, down_after_commit=True)
+        monkeypatch.setattr(points, "forget", cache_down)
+        response = client_for(ann).post(f"/users/{bob.pk}/kudos", data={"points": "30"})
+        monkeypatch.undo()
+        assert response.status_code == 302
+        assert (balance(app, ann), balance(app, bob)) == (70, 130)
+        assert Transfer.objects.get().state == "done"
+        assert AuditLog.objects(action="transfer").get().changes["points"] == [100, 130]
+    assert_ledger_holds(app)
+
+
+def test_a_commit_whose_answer_was_lost_is_not_reported_as_failed(app, monkeypatch, ann, bob):
+    lost = ConnectionFailure("connection closed before the commit was acknowledged")
+    lost._error_labels = {"UnknownTransactionCommitResult"}
+    with app.app_context():
+        in_a_transaction(app, monkeypatch, after_commit=lost)
+        transfer = points.send_kudos(ann, bob, 30)
+        monkeypatch.undo()
+        assert Transfer.objects.get().pk == transfer.pk
+        assert (balance(app, ann), balance(app, bob)) == (70, 130)
         assert AuditLog.objects(action="transfer").count() == 1
     assert_ledger_holds(app)
+
+
+def test_a_transaction_that_did_not_commit_is_reported_and_moves_nothing(
+        app, monkeypatch, ann, bob):
+    def refuse(callback, **options):
+        raise ConnectionFailure("no primary")
+
+    with app.app_context():
+        session = in_a_transaction(app, monkeypatch)
+        monkeypatch.setattr(session, "with_transaction", refuse)
+        with pytest.raises(ConnectionFailure):
+            points.send_kudos(ann, bob, 30)
+        monkeypatch.undo()
+        assert not Transfer.objects.count() and not AuditLog.objects(action="transfer").count()
+        assert (balance(app, ann), balance(app, bob)) == (100, 100)

@@ -154,6 +154,13 @@ class TestPermissions:
         assert client.post("/posts/owned/delete").status_code == 302
         assert client.get("/posts/owned").status_code == 404
 
+    def test_only_a_post_deletes(self, client, auth, post):
+        """HEAD (a link checker's, a prefetcher's) only asks, as GET does, and needs no CSRF
+        token: it never deletes."""
+        auth.login(email="author@example.com")
+        assert client.head("/posts/owned/delete").status_code == 200
+        assert client.get("/posts/owned").status_code == 200
+
     def test_anonymous_visitors_are_sent_to_log_in(self, client, post):
         for url in ("/posts/new", "/posts/owned/edit"):
             response = client.get(url)

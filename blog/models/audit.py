@@ -47,6 +47,9 @@ class AuditLog(BlogDocument):
             ("document_id", "-at", "-id"),
             ("actor_id", "-at", "-id"),
             ("actor", "-at", "-id"),
+            # A transfer of points is audited once, however many processes finish it.
+            {"fields": ["changes.transfer"], "unique": True, "name": "one_entry_per_transfer",
+             "partialFilterExpression": {"action": "transfer"}},
         ],
         "ordering": ["-at", "-id"],
         "queryset_class": AuditQuerySet,

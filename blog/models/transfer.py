@@ -5,8 +5,10 @@ from blog.models.base import TimestampedDocument, utcnow
 from blog.models.user import User
 
 # pending: written, points perhaps partly moved; applied: both balances changed;
-# done: finished and audited; cancelled: nothing moved.
-STATES = ("pending", "applied", "done", "cancelled")
+# audited: its audit entry written, traces left on the users; done: finished;
+# cancelled: nothing moved (blog.services.points).
+STATES = ("pending", "applied", "audited", "done", "cancelled")
+UNFINISHED = ("pending", "applied", "audited")
 
 
 class Transfer(TimestampedDocument):
@@ -16,6 +18,10 @@ class Transfer(TimestampedDocument):
     amount = IntField(required=True, min_value=1)
     state = StringField(choices=STATES, default="pending")
     updated_at = DateTimeField(default=utcnow)
+    # Who is moving the transfer on (a process sending it, or one recovering it), and until
+    # when no other process may take it over.
+    owner = StringField(null=True, max_length=64)
+    lease_until = DateTimeField(null=True)
 
     meta = {
         "collection": "transfer",

@@ -167,7 +167,7 @@ def delete(slug):
     post = _post_or_404(slug)
     if not post.can_delete(current_user):
         abort(403, description="Only the author and admins can delete this post.")
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("posts/delete.html", post=post,
                                revisions=Revision.objects(post=post).count())
     post.delete()

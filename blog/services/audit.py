@@ -91,6 +91,16 @@ def record(action, document=None, changes=None, *, collection=None, document_id=
     (a failed login for an unknown email has no document). ``changes`` is
     ``{field: [old, new]}``; its values are made JSON-safe here.
     """
+    entry = new_entry(action, document, changes, collection=collection,
+                      document_id=document_id, label=label)
+    entry.save()
+    return entry
+
+
+def new_entry(action, document=None, changes=None, *, collection=None, document_id=None,
+              label=None):
+    """The entry ``record`` writes, validated but not saved: for a caller that inserts it
+    with other writes (in a transaction)."""
     if document is not None:
         collection = collection or document._meta["collection"]
         document_id = document_id or document.pk
@@ -103,7 +113,7 @@ def record(action, document=None, changes=None, *, collection=None, document_id=
         changes={field: _plain(_around_change(value), MAX_TEXT)
                  for field, value in (changes or {}).items()},
     )
-    entry.save()
+    entry.validate()
     return entry
 
 

@@ -21,6 +21,7 @@ from bson import ObjectId
 from mongomock import aggregate, filtering, helpers
 from mongomock.collection import Cursor
 from mongomock.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from blog.store.changes import TrackedServerStore, store_key
 from blog.store.plans import (
@@ -263,12 +264,43 @@ class EmbeddedCollection(mongomock.Collection):
         }
 
     def create_index(self, key_or_list, cache_for=300, session=None, **kwargs):
-        name = super().create_index(key_or_list, cache_for, session, **kwargs)
+        if kwargs.get("unique") and kwargs.get("partialFilterExpression") is not None:
+            name = self._create_partial_unique_index(key_or_list, cache_for, session, kwargs)
+        else:
+            name = super().create_index(key_or_list, cache_for, session, **kwargs)
         # Built now (at start, as the app creates its indexes) rather than by the
         # first write or lookup after it, which would scan every document.
         for key in self._unique_keys():
             with contextlib.suppress(TypeError):
                 self._unique_values(key)
+        return name
+
+    def _create_partial_unique_index(self, key_or_list, cache_for, session, options):
+        """mongomock checks the documents already stored against a new unique index as if
+        it had no ``partialFilterExpression`` (so every document outside it would clash):
+        the index is made without the check, then checked over the documents it covers."""
+        keys = [key for key, _ in helpers.create_index_list(key_or_list)]
+        name = options.get("name") or helpers.gen_index_name(helpers.create_index_list(key_or_list))
+        # mongomock compares the options of an index made again with those it was made with.
+        existing = self._store.indexes.pop(name, None)
+        try:
+            super().create_index(key_or_list, cache_for, session, **dict(options, unique=False))
+        except Exception:
+            if existing is not None:
+                self._store.indexes[name] = existing
+            raise
+        covered = options["partialFilterExpression"]
+        seen = set()
+        for document in self._store.documents:
+            if not filtering.filter_applies(covered, document):
+                continue
+            value = repr([helpers.get_value_by_dot(document, key) if _has_dotted(document, key)
+                          else None for key in keys])
+            if value in seen:
+                del self._store.indexes[name]
+                raise DuplicateKeyError(f"E11000 duplicate key error: index {name}", 11000)
+            seen.add(value)
+        self._store.indexes[name]["unique"] = True
         return name
 
     def _ensure_uniques(self, new_data):
@@ -451,3 +483,11 @@ class EmbeddedClient(mongomock.MongoClient):
     def close_store(self):
         if self.persistence and self._opened:
             self.persistence.close()
+
+
+def _has_dotted(document, key):
+    try:
+        helpers.get_value_by_dot(document, key)
+    except KeyError:
+        return False
+    return True

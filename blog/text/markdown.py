@@ -156,6 +156,8 @@ def _sanitise(html, attribute_filter):
         link_rel="noopener noreferrer",
         strip_comments=True,
         attribute_filter=attribute_filter,
+        # A code block wider than the screen scrolls; the keyboard can reach it to scroll it.
+        set_tag_attribute_values={"pre": {"tabindex": "0"}},
     )
 
 

@@ -5,9 +5,12 @@ They start with ``SITE_URL`` when it is set, so that a feed's ids and links stay
 same whatever ``Host`` a request sent; without it, with the scheme and host of the
 request being served (which ``TRUSTED_HOSTS`` vouches for).
 """
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, request, url_for
+
+# What a URL's path may hold as it is (RFC 3986's pchar and "/"); the rest is encoded.
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def site_root():
@@ -28,6 +31,6 @@ def external_url(endpoint, **values):
 
 
 def external_path(path):
-    """A path within the blog (``/posts/x``, as ``request.path`` gives it) as an absolute
-    address."""
-    return site_root() + path
+    """A path within the blog (``/posts/x``, as ``request.path`` gives it: decoded) as an
+    absolute address, with what a URL cannot hold (a tag's space) percent-encoded."""
+    return site_root() + quote(path, safe=PATH_SAFE)

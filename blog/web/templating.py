@@ -28,7 +28,14 @@ def datetime_text(value):
 
 
 def isodate(value):
-    return aware(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else ""
+    """A moment as ISO 8601 in UTC, to the millisecond at most (``2025-03-31T14:05:09.120Z``,
+    or ``2025-03-31T14:05:09Z`` on a whole second): the precision MongoDB keeps, and the
+    most an HTML ``datetime`` attribute allows."""
+    if not value:
+        return ""
+    moment = aware(value).astimezone(timezone.utc)
+    precision = "milliseconds" if moment.microsecond else "seconds"
+    return moment.isoformat(timespec=precision).replace("+00:00", "Z")
 
 
 def utc(value):
