@@ -8,6 +8,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import bcrypt
+from bson import ObjectId
 from PIL import Image as PillowImage
 from PIL import ImageDraw
 from werkzeug.datastructures import FileStorage
@@ -142,12 +143,14 @@ class DemoContent:
                         password_hash=self._password_hash(), created_at=self._past())
             user.profile.bio = rng.choice(BIOS)
             user.profile.age = age
-            user.save()
             if self.avatars < MAX_AVATARS and self.pictures.random() < AVATAR_SHARE:
                 self.avatars += 1
+                # Its id first, so that the avatar can name its owner and the user is
+                # saved once.
+                user.id = ObjectId()
                 user.avatar = store_image(user, self._picture((256, 256), "avatar.png"),
                                           kind="avatar")
-                user.save()
+            user.save()
             yield user
 
     def posts(self, count, authors):
