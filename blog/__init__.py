@@ -14,6 +14,8 @@ from blog.cache import invalidation, pages
 from blog.cache.values import init_cache
 from blog.commands import COMMANDS
 from blog.commands.base import CommandGroup
+from blog.comments.queue import bp as comment_queue_bp
+from blog.comments.routes import bp as comments_bp
 from blog.crawlers.routes import bp as crawlers_bp
 from blog.config import load_config
 from blog.errors import register_error_handlers
@@ -28,13 +30,14 @@ from blog.search.routes import bp as search_bp
 from blog.services import audit, mail, sessions
 from blog.store import connection
 from blog.users.routes import bp as users_bp
-from blog.web import timing
+from blog.web import deadline, timing
 from blog.web.forms import allow_image_uploads
 from blog.web.security import add_security_headers, trust_proxies
 from blog.web.templating import register_template_helpers
 
-BLUEPRINTS = (auth_bp, accounts_bp, posts_bp, revisions_bp, search_bp, users_bp, media_bp,
-              admin_bp, api_bp, admin_api_bp, health_bp, crawlers_bp)
+BLUEPRINTS = (auth_bp, accounts_bp, posts_bp, comments_bp, revisions_bp, search_bp, users_bp,
+              media_bp, comment_queue_bp, admin_bp, api_bp, admin_api_bp, health_bp,
+              crawlers_bp)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -76,6 +79,7 @@ def create_app(test_config=None):
     revisions.connect_signals()
     media.connect_signals()
 
+    deadline.init_app(app)
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)
     app.after_request(add_security_headers)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 MAIL_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 # A host name (with a port if need be), as IMAGE_HOSTS lists them.
 HOST_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$")
+COMMENT_MODERATION_CHOICES = ("first", "all", "none")
 
 
 class ConfigurationError(RuntimeError):
@@ -21,8 +22,18 @@ class Config:
     SITE_URL = None
     MONGODB_URI = None
     EMBEDDED_DB_PATH = None
+    # How long an operation waits for a server to send it to (serverSelectionTimeoutMS):
+    # short, so that a request answers 503 quickly while the database is unreachable.
     MONGODB_TIMEOUT_MS = 1000
-    MONGODB_SOCKET_TIMEOUT_MS = 10000
+    # Opening a connection. The driver's monitors also use it as their socket timeout, so
+    # a short one would mark a busy primary unknown and interrupt the requests in flight.
+    MONGODB_CONNECT_TIMEOUT_MS = 10000
+    # Every database operation of one request together (pymongo.timeout); a request that
+    # runs out answers 503. Well below gunicorn's 30 s timeout and the proxy's.
+    MONGODB_REQUEST_TIMEOUT_MS = 10000
+    # A socket read outside a request (the flask commands); None waits as long as the
+    # server works, as `flask db ensure-indexes` needs while every member builds an index.
+    MONGODB_SOCKET_TIMEOUT_MS = None
     MONGODB_MAX_POOL_SIZE = 50
     REDIS_URL = None
     SLOW_QUERY_MS = 200
@@ -69,6 +80,13 @@ class Config:
     POST_RATE_LIMIT = "30 per hour"
     # Previews and saves of posts per writer, new or edited.
     EDIT_RATE_LIMIT = "60 per minute"
+    # Comments: "first" holds a comment for a moderator unless its author already has a
+    # visible one, "all" holds every comment, "none" holds none; moderators and admins
+    # are never held. A comment with more links than COMMENT_MAX_LINKS is always held.
+    COMMENT_MODERATION = "first"
+    COMMENT_MAX_LINKS = 2
+    # Comments per writer.
+    COMMENT_RATE_LIMIT = "10 per minute"
 
     CACHE_DEFAULT_TIMEOUT = 300
     # Redis socket timeouts, and how long a cache that failed is left alone.
@@ -146,7 +164,14 @@ def load_config(app, test_config):
         raise ConfigurationError(
             f"SEARCH_CANDIDATES must be a whole number from 1 up, not {candidates!r}.")
     _check_image_settings(app.config)
+    _check_comment_settings(app.config)
     app.config["SITE_URL"] = _site_url(app.config.get("SITE_URL"))
+    for key in ("MONGODB_TIMEOUT_MS", "MONGODB_CONNECT_TIMEOUT_MS", "MONGODB_REQUEST_TIMEOUT_MS",
+                "POINTS_RECOVERY_AGE"):
+        app.config[key] = _positive_number(key, app.config[key])
+    if app.config["MONGODB_SOCKET_TIMEOUT_MS"] is not None:
+        app.config["MONGODB_SOCKET_TIMEOUT_MS"] = _positive_number(
+            "MONGODB_SOCKET_TIMEOUT_MS", app.config["MONGODB_SOCKET_TIMEOUT_MS"])
     _check_mail_settings(app.config, relaxed)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
@@ -165,6 +190,17 @@ def _check_image_settings(config):
             f"IMAGE_HOSTS must be a JSON list of host names, like "
             f'FLASK_IMAGE_HOSTS=\'["images.example.org"]\', not {hosts!r}.')
     config["IMAGE_HOSTS"] = [host.lower() for host in hosts]
+
+
+def _check_comment_settings(config):
+    moderation = config["COMMENT_MODERATION"]
+    if moderation not in COMMENT_MODERATION_CHOICES:
+        raise ConfigurationError(f"COMMENT_MODERATION must be first, all or none, not "
+                                 f"{moderation!r}.")
+    links = config["COMMENT_MAX_LINKS"]
+    if isinstance(links, bool) or not isinstance(links, int) or links < 0:
+        raise ConfigurationError(
+            f"COMMENT_MAX_LINKS must be a whole number from 0 up, not {links!r}.")
 
 
 def _site_url(value):

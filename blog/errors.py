@@ -4,12 +4,15 @@ import logging
 from flask import jsonify, render_template, request
 from flask.globals import request_ctx
 from mongoengine import DoesNotExist, NotUniqueError, ValidationError
-from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.errors import (
+    AutoReconnect, ConnectionFailure, ExecutionTimeout, ServerSelectionTimeoutError,
+)
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from blog.models.querysets import PageNotFound
 from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
+from blog.services.points import LeaseLost
 from blog.web.forms import wants_json
 from blog.web.templating import page_url
 
@@ -93,9 +96,13 @@ def register_error_handlers(app):
     @app.errorhandler(EmbeddedStoreUnwritable)
     def database_down(error):
         log.error("database unreachable: %s", error)
-        return error_response(503, ServiceUnavailable.description if wants_json() else
-                              "We cannot reach the database right now. Please try again in a "
-                              "few seconds.", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return _unavailable("We cannot reach the database right now.")
+
+    @app.errorhandler(ExecutionTimeout)
+    @app.errorhandler(LeaseLost)
+    def database_too_slow(error):
+        log.error("database too slow for the request's deadline: %s", error)
+        return _unavailable("The database took too long to answer.")
 
     @app.errorhandler(InternalServerError)
     def internal(error):
@@ -104,6 +111,12 @@ def register_error_handlers(app):
             log.error("unhandled error on %s %s", request.method, request.path,
                       exc_info=original)
         return error_response(500, _generic_500())
+
+
+def _unavailable(reason):
+    return error_response(503, ServiceUnavailable.description if wants_json() else
+                          f"{reason} Please try again in a few seconds.",
+                          {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _generic_500():

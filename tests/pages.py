@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from blog.media.operations import store_image
 from blog.models import User
+from blog.models.comment import Comment
 from blog.services import tokens
 from conftest import PASSWORD
 from images import image_bytes, upload
@@ -82,8 +83,26 @@ def build_site(app, make_user, make_post):
         avatar = store_image(writer, FileStorage(io.BytesIO(image_bytes("JPEG", 400, 300)),
                                                  "me.jpg"), kind="avatar")
         User.objects(pk=writer.pk).update_one(set__avatar=avatar.pk)
+    reader_client = app.test_client()
+    reader_client.post("/auth/login", data={"email": reader.email, "password": PASSWORD})
     admin_client = app.test_client()
     admin_client.post("/auth/login", data={"email": admin.email, "password": PASSWORD})
+    # A thread on the long post: the writer's comment (theirs to edit), a reader's reply
+    # with a long address, and a comment that waits for a moderator.
+    writer_client.post(f"/posts/{long_post.slug}/comments", data={
+        "body": "Thanks for reading. The **invalidation** part is in `cache/`."})
+    with app.app_context():
+        comment = Comment.objects(post=long_post.pk).first()
+    admin_client.post(f"/admin/comments/{comment.pk}/status", data={"status": "visible"})
+    reader_client.post(f"/posts/{long_post.slug}/comments", data={
+        "parent": str(comment.pk),
+        "body": "Which version? See https://example.com/a/very/long/address/without/any/"
+                "spaces/" + "x" * 60})
+    with app.app_context():
+        reply = Comment.objects(parent=comment.pk).first()
+    admin_client.post(f"/admin/comments/{reply.pk}/status", data={"status": "visible"})
+    reader_client.post(f"/posts/{long_post.slug}/comments", data={
+        "body": "Waiting for a moderator to read this one."})
     admin_client.post(f"/admin/users/{reader.pk}/role", data={"role": "moderator"})
     with app.app_context():
         # A reset link for the reader: a real one opens the reset page, and as an address
@@ -95,7 +114,8 @@ def build_site(app, make_user, make_post):
         values={"slug": [long_post.slug, draft.slug], "tag": ["zero-downtime deploys"],
                 "user_id": [str(writer.pk)], "filename": ["css/site.css"],
                 # The writer's edit above kept the long post's first version.
-                "number": ["1"], "token": [token], "image_id": [picture["id"]]},
+                "number": ["1"], "token": [token], "image_id": [picture["id"]],
+                "comment_id": [str(comment.pk)]},
         queries={"search.results": {"q": "caching"}})
 
 

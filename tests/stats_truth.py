@@ -1,12 +1,14 @@
 """The dashboard's statistics computed in plain Python, to check the pipelines against.
 
 ``people`` are dicts with id, name, role, age and created_at; ``writings`` are
-dicts with status, created_at, published_at, tags (as stored) and author_id.
+dicts with status, created_at, published_at, tags (as stored) and author_id;
+``remarks`` (comments) are dicts with status and created_at.
 """
 from collections import Counter
 from datetime import timezone
 
 from blog.models import Post, User
+from blog.models.comment import Comment
 
 ROLES = ("user", "moderator", "admin")
 STATUSES = ("draft", "scheduled", "published", "archived")
@@ -38,7 +40,7 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def ground_truth(people, writings, now):
+def ground_truth(people, writings, now, remarks=()):
     months = months_back(now, 24)
     writings = [{**writing, "status": shown_status(writing, now)} for writing in writings]
     by_role = []
@@ -70,10 +72,14 @@ def ground_truth(people, writings, now):
         "topAuthors": [{"id": str(author), "name": names[author], "count": count}
                        for author, count in sorted(author_counts.items(),
                                                    key=lambda item: (-item[1], str(item[0])))[:10]],
+        "commentsByMonth": monthly([remark["created_at"] for remark in remarks
+                                    if remark["status"] == "visible"], months),
+        "pendingComments": sum(1 for remark in remarks if remark["status"] == "pending"),
         "totals": {
             "users": len(people), "posts": len(writings),
             **{status: sum(1 for w in writings if w["status"] == status) for status in STATUSES},
             "tags": len(tag_counts),
+            "comments": sum(1 for remark in remarks if remark["status"] == "visible"),
         },
     }
 
@@ -86,6 +92,12 @@ def documents_as_dicts():
                  "published_at": post.published_at, "tags": list(post.tags),
                  "author_id": _referenced_id(post._data["author"])} for post in Post.objects]
     return people, writings
+
+
+def comments_as_dicts():
+    """Every comment in the database, as ``ground_truth`` takes them."""
+    return [{"status": comment.status, "created_at": comment.created_at}
+            for comment in Comment.objects]
 
 
 def _referenced_id(reference):

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from blog.models import AuditLog, Post, Transfer, User
+from blog.models.comment import Comment
 from conftest import PASSWORD
 from helpers import operations
 
@@ -165,3 +166,47 @@ class TestDelete:
         with app.app_context():
             assert [user.email for user in User.objects] == ["second@example.com"]
             assert User.objects.get().role == "admin"
+
+
+class TestComments:
+    """A person's comments go with their data: exported, and deleted with the account."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"COMMENT_MODERATION": "none"}
+
+    @pytest.fixture
+    def thread(self, app, ann, bob, make_post, client_for):
+        """Ann's comment on Bob's post and Bob's reply to it, Ann's comment on her own
+        post, and Bob's other comment."""
+        bobs_post, anns_post = make_post(bob, title="Bob's post"), make_post(ann, title="Ann's")
+        anns, bobs = client_for(ann), client_for(bob)
+        anns.post(f"/posts/{bobs_post.slug}/comments", data={"body": "Ann was here."})
+        with app.app_context():
+            first = Comment.objects.get()
+        bobs.post(f"/posts/{bobs_post.slug}/comments",
+                  data={"body": "Bob answers.", "parent": str(first.pk)})
+        anns.post(f"/posts/{anns_post.slug}/comments", data={"body": "Note to self."})
+        bobs.post(f"/posts/{bobs_post.slug}/comments", data={"body": "Bob again."})
+        return bobs_post, anns_post
+
+    def test_the_export_has_every_comment_of_the_person(self, thread, logged_in):
+        _, data = export(logged_in)
+        assert [(c["post"]["title"], c["body"], c["status"]) for c in data["comments"]] == [
+            ("Bob's post", "Ann was here.", "visible"), ("Ann's", "Note to self.", "visible")]
+
+    def test_deleting_the_account_deletes_its_comments_each_audited(self, app, thread, bob,
+                                                                    logged_in, client):
+        bobs_post, _ = thread
+        assert delete(logged_in).status_code == 302
+        with app.app_context():
+            left = [(comment.body, comment.parent) for comment in Comment.objects]
+            assert sorted(left) == [("Bob again.", None), ("Bob answers.", None)]
+            labels = sorted(entry.label for entry in
+                            AuditLog.objects(action="delete", collection="comment"))
+            # Ann's comment on her own post went with the post, and was audited too.
+            assert labels == ["“Ann was here.” on Bob's post", "“Note to self.” on Ann's"]
+            assert Post.objects.get(pk=bobs_post.pk).comment_count == \
+                Comment.objects(post=bobs_post.pk, status="visible").count()
+        page = client.get(f"/posts/{bobs_post.slug}").get_data(as_text=True)
+        assert "Ann was here." not in page and "Bob answers." in page

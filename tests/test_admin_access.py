@@ -2,6 +2,7 @@
 import pytest
 
 from blog import create_app, disconnect_db
+from blog.models.comment import Comment
 from conftest import make_config
 
 VISITORS = ("anonymous", "user", "moderator", "admin")
@@ -37,25 +38,32 @@ def visit(client, make_user, client_for):
     return make
 
 
-def fill(rule, target):
-    """The rule with its variables filled in: every ``<..._id>`` is a real user's id."""
-    path = rule.replace("<user_id>", str(target.pk))
+def fill(rule, target, comment):
+    """The rule with its variables filled in with a real user's and comment's ids."""
+    path = rule.replace("<user_id>", str(target.pk)).replace("<comment_id>", str(comment.pk))
     assert "<" not in path, f"give {rule} a value for its variables in this test"
     return path
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize("rule, method", ADMIN_ROUTES)
-def test_admin_pages_let_only_admins_in(rule, method, visitor, visit, make_user):
+def test_admin_pages_let_only_admins_in(app, rule, method, visitor, visit, make_user,
+                                        make_post):
+    """And moderators into the comment queue, the one admin page they need."""
     target = make_user(email="target@example.com")
+    with app.app_context():
+        comment = Comment(post=make_post(target), author=target, body="Hello.")
+        comment.save()
     client = visit(visitor)
-    path = fill(rule, target)
-    data = {"role": "moderator", "points": "5"} if method == "POST" else None
+    path = fill(rule, target, comment)
+    data = {"role": "moderator", "points": "5", "status": "visible"} if method == "POST" \
+        else None
     response = client.open(path, method=method, data=data, follow_redirects=False)
     if visitor == "anonymous":
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login")
-    elif visitor in ("user", "moderator"):
+    elif visitor == "user" or (visitor == "moderator"
+                               and not rule.startswith("/admin/comments")):
         assert response.status_code == 403
     else:
         if response.status_code == 302:

@@ -10,7 +10,9 @@ from blog.admin import charts
 from blog.models import Post, User
 from blog.services.stats import compute_stats
 from blog.models.post import STATUSES
-from stats_truth import ROLES, documents_as_dicts, ground_truth
+from blog.models.comment import STATUSES as COMMENT_STATUSES
+from blog.models.comment import Comment
+from stats_truth import ROLES, comments_as_dicts, documents_as_dicts, ground_truth
 
 SEED = 20240601
 TAG_POOL = ["python", "flask", "mongodb", "testing", "css", "html", "js", "go", "rust", "web",
@@ -18,12 +20,13 @@ TAG_POOL = ["python", "flask", "mongodb", "testing", "css", "html", "js", "go", 
             "books", "music", "travel", "food", "c++", "c#", "node.js", "vim", "emacs"]
 
 
-def seed_dataset(rng, now, users=60, posts=400):
-    """Users and posts with varied roles, ages, statuses, tags and dates over about 30 months.
+def seed_dataset(rng, now, users=60, posts=400, comments=300):
+    """Users, posts and comments with varied roles, ages, statuses, tags and dates over
+    about 30 months.
 
     Returns what was written as plain dicts, for the ground truth.
     """
-    people, writings = [], []
+    people, writings, remarks = [], [], []
     for number in range(users):
         person = {
             "email": f"person{number}@example.com", "name": f"Person {number:03d}",
@@ -61,32 +64,40 @@ def seed_dataset(rng, now, users=60, posts=400):
                  author=people[writing["author"]]["id"]).save()
             writing["author_id"] = people[writing["author"]]["id"]
             writing["tags"] = list(dict.fromkeys(tag.lower() for tag in writing["tags"]))
-    return people, writings
+        stored = list(Post.objects.only("id"))
+        for _ in range(comments):
+            remark = {"status": rng.choices(COMMENT_STATUSES, weights=(70, 20, 10))[0],
+                      "created_at": now - timedelta(days=rng.uniform(0, 900))}
+            Comment(post=rng.choice(stored), author=rng.choice(people)["id"], body="Hello.",
+                    **remark).save()
+            remarks.append(remark)
+    return people, writings, remarks
 
 
 @pytest.fixture
 def seeded(app, admin):
     now = datetime.now(timezone.utc)
     with app.app_context():
-        people, writings = seed_dataset(random.Random(SEED), now)
+        people, writings, remarks = seed_dataset(random.Random(SEED), now)
     people.append({"id": admin.pk, "name": admin.name, "role": "admin", "age": None,
                    "created_at": admin.created_at})
-    return people, writings, now
+    return people, writings, now, remarks
 
 
 def test_api_stats_match_the_ground_truth(seeded, admin, client_for):
-    people, writings, now = seeded
+    people, writings, now, remarks = seeded
     response = client_for(admin).get("/api/stats")
     assert response.status_code == 200
     stats = response.get_json()["data"]
-    expected = ground_truth(people, writings, now)
+    expected = ground_truth(people, writings, now, remarks)
     for key in ("usersByRole", "postsByMonth", "postsByMonthAndStatus", "signupsByMonth",
-                "topTags", "topAuthors"):
+                "topTags", "topAuthors", "commentsByMonth", "pendingComments"):
         assert stats[key] == expected[key], key
     for key, value in expected["totals"].items():
         assert stats["totals"][key] == value, key
     # Reading the documents back gives the same truth (as the demo seed's test relies on).
-    assert ground_truth(*documents_as_dicts(), now) == expected
+    assert ground_truth(*documents_as_dicts(), now, comments_as_dicts()) == expected
+    assert expected["pendingComments"] > 0 and expected["totals"]["comments"] > 0
     # The dataset is varied enough for the comparison to mean something.
     assert len(stats["postsByMonth"]) == 24 and len(stats["topTags"]) == 20
     assert sum(row["count"] for row in stats["postsByMonth"]) < expected["totals"]["published"]
@@ -95,12 +106,17 @@ def test_api_stats_match_the_ground_truth(seeded, admin, client_for):
 
 
 def test_the_dashboard_shows_the_same_numbers_as_charts_and_tables(seeded, admin, client_for):
-    people, writings, now = seeded
-    expected = ground_truth(people, writings, now)
+    people, writings, now, remarks = seeded
+    expected = ground_truth(people, writings, now, remarks)
     html = client_for(admin).get("/admin/").get_data(as_text=True)
-    assert html.count("<svg") == 5
+    assert html.count("<svg") == 6
     bars = len(re.findall(r'<rect class="chart-bar"', html))
-    assert bars == 24 + 24 + 3 + len(expected["topTags"]) + len(expected["topAuthors"])
+    assert bars == 24 + 24 + 24 + 3 + len(expected["topTags"]) + len(expected["topAuthors"])
+    newest = expected["commentsByMonth"][-1]
+    assert f'<title>{charts.month_label(newest["year"], newest["month"])}: ' \
+           f'{newest["count"]}</title>' in html
+    assert (f'<span class="total-number">{expected["pendingComments"]}</span> awaiting '
+            'approval') in html
     for row in expected["topTags"]:
         assert f"<title>{row['tag']}: {row['count']}</title>" in html
         assert f'>{row["tag"]}</a></td><td class="number">{row["count"]}</td>' in html

@@ -8,7 +8,7 @@ from conftest import PASSWORD, make_config
 from helpers import csrf_token
 
 POST_FIELDS = {"id", "slug", "title", "excerpt", "tags", "status", "author", "createdAt",
-               "updatedAt", "publishedAt"}
+               "updatedAt", "publishedAt", "commentCount"}
 ADMIN_ENDPOINTS = ["/api/users", "/api/stats", "/api/audit"]
 
 

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage
 
 from blog.models import AuditLog, Post, Transfer, User
+from blog.models.comment import STATUSES as COMMENT_STATUSES
+from blog.models.comment import Comment
 from blog.models.post import MAX_TITLE, STATUSES, normalise_tags
 from blog.models.revision import Revision
 from blog.media.operations import store_image
@@ -90,6 +92,7 @@ INPUTS = {
                              extra=("role", "email", "points", "session_token")),
     "api.posts": Inputs(query=("q", "tag", "author", "page", "limit")),
     "api.post": Inputs(),
+    "api.post_comments": Inputs(query=("page", "limit")),
     "api.openapi": Inputs(),
     "health.healthz": Inputs(),
     "accounts.request_reset": Inputs(form=("email",)),
@@ -105,6 +108,11 @@ INPUTS = {
     "media.image": Inputs(),
     "media.thumbnail": Inputs(),
     "media.delete": Inputs(),
+    "posts.add_comment": Inputs(form=("body", "parent"), extra=("status", "author", "post")),
+    "comments.edit": Inputs(form=("body",), extra=("status", "author")),
+    "comments.delete": Inputs(form=("next",)),
+    "comment_queue.index": Inputs(query=("status", "page")),
+    "comment_queue.change_status": Inputs(form=("status", "next")),
 }
 
 HOSTILE = [
@@ -135,6 +143,8 @@ ACCEPTED = {
     "website": ["https://example.com/me"], "bio": ["Hello."], "remember": ["y"],
     "next": ["/tags/"], "publish_at": ["", "2031-02-03T04:05", "2001-05-06T07:08"],
     "current_password": [PASSWORD], "confirm": ["delete"],
+    "body": ["Nice post.", "[a](javascript:alert(1)) <script>x</script> ![i](https://a.b/c)"],
+    "parent": [""],
 }
 
 
@@ -202,8 +212,16 @@ def world(app, admin, make_user, make_post):
         image_ids = [str(stored_image(reader).pk), str(stored_image(admin).pk)]
         posts[0].content = f"Third words. ![a picture](/media/{image_ids[0]})"
         posts[0].save()
+    comments = [Comment(post=posts[0], author=reader, body="The reader's own comment.",
+                        status="visible"),
+                Comment(post=posts[3], author=other, body="Waiting.", status="pending")]
+    with app.app_context():
+        for comment in comments:
+            comment.save()
     return {
         "token": [],
+        "comments": comments,
+        "comment_id": [str(comment.pk) for comment in comments] + [str(ObjectId())],
         "users": {"admin": admin, "user": reader},
         "posts": posts,
         "slug": [post.slug for post in posts],
@@ -245,8 +263,20 @@ def restore(world):
                          tokens.email_token(reader, "changed@example.com"), "not-a-token"]
     for post in world["posts"]:
         if not Post.objects(slug=post.slug).count():
-            Post(author=post.author, title=post.title, tags=post.tags, status=post.status,
-                 content=post.content).save()
+            restored = Post(author=post.author, title=post.title, tags=post.tags,
+                            status=post.status, content=post.content)
+            restored.save()
+            post.pk = restored.pk
+    for number, comment in enumerate(world["comments"]):
+        if Comment.objects(pk=comment.pk).count():
+            continue
+        author = world["users"]["user"] if number == 0 else comment.author
+        if User.objects(pk=author.pk).count() and Post.objects(pk=comment.post.pk).count():
+            restored = Comment(post=comment.post, author=author, body=comment.body,
+                               status=comment.status)
+            restored.save()
+            world["comment_id"][number] = str(restored.pk)
+            world["comments"][number] = restored
 
 
 def form_fields(draw, inputs):
@@ -392,7 +422,7 @@ def unsafe_markup(html):
 
 # Tab and newline are kept only in Markdown, its HTML, bios and a post's search text
 # (blog.text.normalise).
-MULTILINE_FIELDS = {"content", "html", "bio", "stemmed_text"}
+MULTILINE_FIELDS = {"content", "html", "bio", "stemmed_text", "body"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -426,7 +456,7 @@ def assert_stored_data_is_valid(passwords):
     audit entry may show one (unless a stored document holds the same text).
     """
     users = list(User._get_collection().find())
-    for collection in (User, Post, Revision, AuditLog):
+    for collection in (User, Post, Revision, Comment, AuditLog):
         for raw in collection._get_collection().find():
             assert not control_characters(raw), f"{collection.__name__}: {raw}"
     emails = [user["email"] for user in users]
@@ -463,6 +493,18 @@ def assert_stored_data_is_valid(passwords):
     for raw in Revision._get_collection().find():
         Revision.objects.get(pk=raw["_id"]).validate()
         assert raw["post"] in post_ids, "a deleted post takes its revisions with it"
+
+    visible = {}
+    for raw in Comment._get_collection().find():
+        Comment.objects.get(pk=raw["_id"]).validate()
+        assert raw["post"] in post_ids, "a deleted post takes its comments with it"
+        assert raw["author"] in user_ids, "a deleted account takes its comments with it"
+        assert raw["status"] in COMMENT_STATUSES and 1 <= len(raw["body"]) <= 5000
+        assert not unsafe_markup(raw["html"]) and "<img" not in raw["html"], raw["html"]
+        visible[raw["post"]] = visible.get(raw["post"], 0) + (raw["status"] == "visible")
+    for raw in Post._get_collection().find():
+        assert raw.get("comment_count", 0) == visible.get(raw["_id"], 0), \
+            "each post counts its visible comments"
 
     balances = {user_id: STARTING_POINTS for user_id in user_ids}
     for transfer in Transfer._get_collection().find():

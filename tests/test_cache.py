@@ -6,6 +6,7 @@ Each test runs against the in-process cache and against a real redis-server.
 import pytest
 
 from blog.models import Post, User
+from blog.models.comment import Comment
 from helpers import operations
 
 PAGES_WITH_THE_POST = ["/", "/posts/first", "/tags/ink", "/feed.atom", "/tags/ink/feed.atom"]
@@ -154,3 +155,26 @@ def test_a_logged_out_session_cannot_be_replayed(app, client_for, author):
     replay = app.test_client()
     replay.set_cookie("session", stolen)
     assert replay.get("/settings/profile").status_code == 302
+
+
+def test_a_visible_comment_shows_at_once_and_a_pending_one_changes_nothing(
+        app, client, post, make_user, client_for):
+    """Visitors' cached post page and cards: a comment that is held leaves them as they are
+    (still served from the cache); an approved one shows on the next request."""
+    reader = client_for(make_user(email="reader@example.com"))
+    moderator = client_for(make_user(email="mod@example.com", role="moderator"))
+    for path in ("/posts/first", "/"):
+        client.get(path)
+    reader.post("/posts/first/comments", data={"body": "Held for now."})
+    for path in ("/posts/first", "/"):
+        response = client.get(path)
+        assert operations(response) == 0, f"{path} is still the cached page"
+        assert "Held for now." not in response.get_data(as_text=True)
+    with app.app_context():
+        held = Comment.objects.get()
+    moderator.post(f"/admin/comments/{held.pk}/status", data={"status": "visible"})
+    page = client.get("/posts/first").get_data(as_text=True)
+    assert "Held for now." in page and "1 comment</a>" in page
+    assert ">1 comment</a>" in client.get("/").get_data(as_text=True)
+    moderator.post("/posts/first/comments", data={"body": "Straight up."})
+    assert "Straight up." in client.get("/posts/first").get_data(as_text=True)

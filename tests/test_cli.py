@@ -4,6 +4,7 @@ import pty
 import re
 import subprocess
 import sys
+from collections import Counter
 
 import click
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from blog.commands import COMMANDS
 from blog.commands.demo import SINGULAR_SUBJECTS, TITLE_PATTERNS, TOPICS, demo_title
 from blog.models import AuditLog, Post, User
+from blog.models.comment import Comment
 from conftest import ROOT
 from servers import server_environment
 
@@ -97,6 +99,31 @@ def test_seed_demo_is_realistic_and_repeatable(runner, app):
     assert snapshot(app) == first
 
 
+def test_seed_demo_writes_comments_with_a_realistic_spread(runner, app, client):
+    result = runner.invoke(args=["seed", "demo", "--users", "20", "--posts", "150",
+                                 "--comments", "400", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    assert "400 comments" in result.output
+    with app.app_context():
+        comments = list(Comment.objects)
+        assert len(comments) == 400
+        statuses = Counter(comment.status for comment in comments)
+        assert statuses["visible"] > 250 and statuses["pending"] > 5 and statuses["hidden"] > 0
+        assert sum(1 for comment in comments if comment.parent_id()) > 40, "replies"
+        per_post = Counter(comment._post_id() for comment in comments)
+        assert len(per_post) > 40 and max(per_post.values()) >= 10, "some posts are popular"
+        posts = {post.pk: post for post in Post.objects}
+        for comment in comments:
+            post = posts[comment._post_id()]
+            assert post.is_visible and comment.created_at >= post.published_at
+        for post in posts.values():
+            assert post.comment_count == sum(1 for comment in comments if comment.status ==
+                                             "visible" and comment._post_id() == post.pk)
+        busiest = posts[per_post.most_common(1)[0][0]]
+    page = client.get(f"/posts/{busiest.slug}").get_data(as_text=True)
+    assert page.count('class="comment') >= busiest.comment_count
+
+
 def test_seed_demo_if_empty_keeps_existing_content(runner, app, make_user):
     make_user()
     result = runner.invoke(args=["seed", "demo", "--if-empty"])
@@ -112,7 +139,8 @@ def test_seed_demo_on_a_store_with_content_says_what_it_adds_and_asks(runner, ap
     result = runner.invoke(args=demo, input="n\n")
     assert result.exit_code == 1
     assert result.output.startswith("The database has 3 users and 5 posts. This adds 3 demo "
-                                    "users, 4 posts.\nAdd them? [y/N]: n\nAborted!")
+                                    "users, 4 posts, 4 comments.\nAdd them? [y/N]: n\n"
+                                    "Aborted!")
     with app.app_context():
         assert (User.objects.count(), Post.objects.count()) == (3, 5)
     assert runner.invoke(args=demo, input="y\n").exit_code == 0

@@ -9,6 +9,7 @@ from mongoengine.connection import get_db
 from PIL import Image as PillowImage
 
 from blog.models import Post, User
+from blog.models.comment import Comment
 from blog.models.image import Image
 from conftest import PASSWORD
 from images import image_bytes, opened, upload
@@ -121,8 +122,14 @@ def test_an_avatar_is_cropped_square_and_shown_everywhere(app, ann, ann_client, 
     assert avatar_id
     assert opened(client.get(f"/media/{avatar_id}").data).size == (256, 256)
     post = make_post(User.objects.get(pk=ann.pk), title="By Ann")
+    with app.app_context():
+        comment = Comment(post=post, author=ann, body="A comment of Ann's.", status="visible")
+        comment.save()
     tag = f'src="/media/{avatar_id}"'
-    assert tag in client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    post_page = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert tag in post_page
+    on_comment = re.search(rf'id="comment-{comment.pk}".*?</li>', post_page, re.S)[0]
+    assert tag in on_comment, "the avatar shows on the comment too"
     assert tag in client.get(f"/users/{ann.pk}").get_data(as_text=True)
     assert tag in client.get("/").get_data(as_text=True)
     assert tag in client_for(admin).get("/admin/users").get_data(as_text=True)

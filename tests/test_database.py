@@ -13,6 +13,7 @@ import bson
 import pytest
 
 from blog import create_app, disconnect_db
+from blog.config import ConfigurationError
 from blog.models import Post, User
 from blog.store import connection
 from conftest import PASSWORD, make_config
@@ -276,6 +277,10 @@ def test_a_server_connection_is_monitored_with_short_timeouts():
         client = get_connection()
         options = client.options
         assert options.server_selection_timeout == 0.3
+        # Not the quick timeout: the monitors read their replies with it.
+        assert options.pool_options.connect_timeout == 10
+        # Commands wait as long as the server works; requests have their own deadline.
+        assert options.pool_options.socket_timeout is None
         assert client.codec_options.tz_aware is True
         listeners = options.event_listeners
         kinds = {type(listener) for listener in listeners}
@@ -305,3 +310,37 @@ def test_a_second_app_does_not_take_over_the_first_apps_connection(app, make_use
         create_app(make_config())
     with app.app_context():
         assert User.by_email("first@example.com") is not None
+
+
+def test_each_request_gives_its_database_operations_one_deadline():
+    import pymongo
+    app = create_app(make_config(MONGODB_REQUEST_TIMEOUT_MS=4000))
+    app.add_url_rule("/left", "left", lambda: f"{pymongo._csot.remaining():.1f}")
+    try:
+        assert float(app.test_client().get("/left").text) == pytest.approx(4, abs=0.5)
+        with app.app_context():
+            assert pymongo._csot.remaining() is None, "commands have no deadline"
+    finally:
+        disconnect_db(app)
+
+
+def test_a_request_past_its_deadline_answers_503(client, monkeypatch):
+    from pymongo.errors import ExecutionTimeout
+
+    def slow(*args, **kwargs):
+        raise ExecutionTimeout("operation would exceed time limit", 50)
+
+    monkeypatch.setattr(Post, "visible", slow)
+    response = client.get("/")
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    assert b"The database took too long to answer." in response.data
+    api = client.get("/api/posts")
+    assert api.status_code == 503 and api.json["error"]["code"] == "unavailable"
+
+
+@pytest.mark.parametrize("key, value", [("MONGODB_REQUEST_TIMEOUT_MS", "soon"),
+                                        ("MONGODB_CONNECT_TIMEOUT_MS", 0),
+                                        ("POINTS_RECOVERY_AGE", -1)])
+def test_a_timeout_that_is_not_a_positive_number_stops_the_start(key, value):
+    with pytest.raises(ConfigurationError, match=f"{key} must be a number above 0"):
+        create_app(make_config(**{key: value}))

@@ -18,6 +18,7 @@ from collections import defaultdict
 import pytest
 
 from blog.models import AuditLog, Post, User
+from blog.models.comment import Comment
 from blog.services import tokens
 from blog.store.queries import set_query_listener
 from conftest import OUTPUT, PASSWORD, ROOT
@@ -50,6 +51,11 @@ UNBOUNDED = {
         "deleting an account asks once which of the person's images others' posts show",
     ("post", "find", ("images",)):
         "deleting a post, or changing its cover, asks once which of its images others show",
+    ("comment", "find", ("author",)): "an account's export and deletion read the person's "
+                                      "own comments, once, on their request",
+    ("comment", "aggregate", ("status",)): "the statistics, cached between changes",
+    ("comment", "aggregate", ("created_at", "status")): "the statistics, cached between changes",
+    ("comment", "find", ("_id", "post")): "deleting a post deletes its comments, each audited",
 }
 # The audit history's filters, each alone: every one has its index.
 AUDIT_FILTERS = ("action=login", "collection=post", "actor={email}", "actor={user_id}",
@@ -138,6 +144,15 @@ def write_through_every_form(app, site, make_user):
         "status": "draft"})
     post("posts.publish", as_writer, f"/posts/{slug}/publish", {})
     post("revisions.restore", as_writer, f"/posts/{slug}/revisions/1/restore", {})
+    post("posts.add_comment", as_writer, f"/posts/{slug}/comments", {"body": "First!"})
+    with app.app_context():
+        comment = Comment.objects(author=writer).order_by("-created_at").first()
+    post("posts.add_comment", as_admin, f"/posts/{slug}/comments",
+         {"body": "Welcome.", "parent": str(comment.pk)})
+    post("comments.edit", as_writer, f"/comments/{comment.pk}/edit", {"body": "First, then."})
+    post("comment_queue.change_status", as_admin, f"/admin/comments/{comment.pk}/status",
+         {"status": "visible"})
+    post("comments.delete", as_admin, f"/comments/{comment.pk}/delete", {})
     post("posts.delete", as_writer, f"/posts/{slug}/delete", {})
     post("users.kudos", as_writer, f"/users/{reader.pk}/kudos", {"points": "5"})
     post("users.settings", as_writer, "/settings/profile", {

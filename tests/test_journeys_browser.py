@@ -178,7 +178,7 @@ def test_an_admin_reads_the_charts_and_history_and_changes_a_role(
     expect(totals.filter(has_text="users")).to_have_text(re.compile(r"^\s*3\s+users"))
     expect(totals.filter(has_text="published")).to_have_text(re.compile(r"^\s*2\s+published"))
     charts = page.locator("svg.chart-svg")
-    expect(charts).to_have_count(5)
+    expect(charts).to_have_count(6)
     published_chart = page.locator("#posts-by-month svg.chart-svg")
     this_month_bar = published_chart.locator("rect.chart-bar").last
     expect(this_month_bar.locator("title")).to_have_text(re.compile(r": 2$"))
@@ -262,3 +262,57 @@ def test_a_writer_who_forgot_the_password_resets_it_from_the_mailed_link(
     expect(page.locator("h1")).to_have_text("That link does not work")
     expect(page.locator("main")).to_contain_text("used already")
     screenshot("link-used")
+
+
+def test_a_reader_comments_a_moderator_approves_and_everyone_reads_it(
+        live_server, page, browser, screenshot, other_author, make_user):
+    make_user(email="rae@example.com", name="Rae Reader")
+    make_user(email="mo@example.com", name="Mo Moderator", role="moderator")
+    post_url = f"{live_server}/posts/notes-on-sourdough-starters"
+
+    page.goto(post_url)
+    expect(page.locator("#comments")).to_contain_text("Log in or sign up to comment.")
+    log_in(page, live_server, "rae@example.com")
+    page.goto(post_url)
+    page.fill("#comment-form textarea[name=body]",
+              "Mine needs feeding **twice** a day in summer. <script>alert(1)</script>")
+    page.click("#comment-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/posts/notes-on-sourdough-starters#comment-\w+$"))
+    expect(page.locator(".flash-info")).to_contain_text("awaiting approval")
+    pending = page.locator(".comment-pending")
+    expect(pending).to_contain_text("twice")
+    expect(pending.locator("strong")).to_have_text("twice")
+    expect(pending).to_contain_text("<script>alert(1)</script>")
+    expect(pending.locator(".badge-pending")).to_have_text("awaiting approval")
+    screenshot("comment-awaiting-approval")
+
+    visitor = browser.new_page()
+    visitor.goto(post_url)
+    expect(visitor.locator("#comments")).not_to_contain_text("twice")
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "mo@example.com")
+    page.click(".site-nav >> text=Moderation")
+    expect(page.locator(".admin-nav [aria-current=page]")).to_contain_text("Comments 1")
+    item = page.locator(".queue-item")
+    expect(item).to_contain_text("Rae Reader on Notes on sourdough starters")
+    screenshot("moderation-queue")
+    item.locator("button", has_text="Approve").click()
+    expect(page.locator(".flash-success")).to_contain_text("Approved")
+    expect(page.locator(".empty")).to_have_text("Nothing is waiting for approval.")
+
+    visitor.goto(post_url)
+    comment = visitor.locator(".comment")
+    expect(comment).to_contain_text("Rae Reader")
+    expect(comment.locator("strong")).to_have_text("twice")
+    expect(visitor.locator("#comments-title")).to_have_text("1 comment")
+    visitor.goto(live_server)
+    expect(visitor.locator(".card-comments")).to_have_text("1 comment")
+    visitor.close()
+
+    page.goto(post_url)
+    page.locator(".reply summary").click()
+    page.locator(".reply textarea").fill("Approved: thanks for the tip.")
+    page.locator(".reply button").click()
+    expect(page.locator(".comment-replies .comment")).to_contain_text("thanks for the tip")
+    screenshot("a-moderators-reply")

@@ -21,7 +21,7 @@ def test_results_are_ranked_with_the_total(client, corpus):
         "tomatoes", "compost-basics", "heap-trouble", "kitchen-scraps", "weekend-jobs")
     assert body["metadata"] == {"total": 5, "page": 1, "limit": 10, "totalPages": 1}
     assert set(body["data"][0]) == {"id", "slug", "title", "excerpt", "tags", "status", "author",
-                                    "createdAt", "updatedAt", "publishedAt"}
+                                    "createdAt", "updatedAt", "publishedAt", "commentCount"}
 
 
 def test_pages_follow_the_ranking(client, corpus):

@@ -20,6 +20,9 @@ SAFE_IN_TEMPLATES = {
     ("posts/show.html", "post.html"),
     # The editor's preview: the same render_markdown(), never saved.
     ("posts/edit.html", "preview"),
+    # Comment.clean() renders its Markdown and sanitises it (render_comment_markdown).
+    ("comments/_thread.html", "comment.html"),
+    ("admin/comments.html", "comment.html"),
 }
 # Python modules allowed to build Markup: each escapes the text before marking it.
 MARKUP_MODULES = {"blog/search/snippets.py",

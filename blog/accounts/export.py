@@ -9,6 +9,7 @@ from mongoengine.queryset.visitor import Q
 from blog.api.items import audit_item
 from blog.models import AuditLog, Post, Transfer, User
 from blog.models.base import utcnow
+from blog.models.comment import Comment
 from blog.models.image import Image
 from blog.models.revision import Revision
 from blog.services.points import DELETED_ACCOUNT
@@ -23,6 +24,7 @@ def account_data(user):
         "exportedAt": isodate(utcnow()),
         "profile": _profile(user),
         "posts": _posts(user),
+        "comments": _comments(user),
         "kudos": _kudos(user),
         "uploads": _uploads(user),
         "audit": [audit_item(entry) for entry in _oldest_first(AuditLog.objects(
@@ -77,6 +79,24 @@ def _uploads(user):
         "url": url_for("media.image", image_id=image.pk, _external=True),
         "thumbnailUrl": url_for("media.thumbnail", image_id=image.pk, _external=True),
     } for image in _oldest_first(Image.objects(owner=user.pk).exclude("file"), "created_at")]
+
+
+def _comments(user):
+    """Every comment the person wrote, whatever its status, with the post it is on."""
+    comments = list(Comment.objects(author=user).order_by("created_at", "_id").as_pymongo())
+    posts = {post["_id"]: post for post in Post.objects(
+        pk__in=list({comment["post"] for comment in comments})).only("slug", "title")
+        .as_pymongo()}
+    return [{
+        "id": str(comment["_id"]),
+        "post": {"slug": posts.get(comment["post"], {}).get("slug"),
+                 "title": posts.get(comment["post"], {}).get("title")},
+        "parent": str(comment["parent"]) if comment.get("parent") else None,
+        "body": comment["body"], "status": comment["status"],
+        "createdAt": isodate(comment.get("created_at")),
+        "updatedAt": isodate(comment.get("updated_at")),
+        "editedAt": isodate(comment.get("edited_at")) or None,
+    } for comment in comments]
 
 
 def _kudos(user):

@@ -59,6 +59,8 @@ def _charts(stats):
             [row["count"] for row in stats["postsByMonth"]]),
         "signups": charts.column_chart(
             "Sign-ups per month", months, [row["count"] for row in stats["signupsByMonth"]]),
+        "comments": charts.column_chart(
+            "Comments per month", months, [row["count"] for row in stats["commentsByMonth"]]),
         "roles": charts.bar_chart(
             "Users by role", [row["role"] for row in stats["usersByRole"]],
             [row["count"] for row in stats["usersByRole"]]),

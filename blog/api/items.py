@@ -15,6 +15,20 @@ def post_item(post):
         "createdAt": isodate(post.created_at),
         "updatedAt": isodate(post.updated_at),
         "publishedAt": isodate(post.published_at) or None,
+        "commentCount": post.comment_count,
+    }
+
+
+def comment_item(comment):
+    author = comment.author
+    parent = comment.parent_id()
+    return {
+        "id": str(comment.pk),
+        "html": comment.html,
+        "body": comment.body,
+        "author": {"id": str(author.pk), "name": author.name} if author else None,
+        "parent": str(parent) if parent else None,
+        "createdAt": isodate(comment.created_at),
     }
 
 

@@ -3,9 +3,10 @@ from bson import ObjectId
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from blog.api import schemas
-from blog.api.items import post_item
+from blog.api.items import comment_item, post_item
 from blog.api.openapi import api_description, documented
 from blog.api.responses import ok, paging
+from blog.comments.operations import visible_comments
 from blog.extensions import api_limit, search_limit
 from blog.models import Post
 from blog.models.post import MAX_TAG_LENGTH
@@ -55,17 +56,35 @@ def _search(text, tag, author, page_number, limit):
                         author=author or None)
 
 
+def _visible_post(slug):
+    found = Post.by_slug(slug)
+    if found is None or not found.is_visible:
+        abort(404, description="There is no published post with that slug.")
+    return found
+
+
 @bp.route("/posts/<slug>")
 @documented("One published post, with its text", schemas.Post)
 def post(slug):
     """A draft, a scheduled post or an archived one is not found."""
-    found = Post.by_slug(slug)
-    if found is None or not found.is_visible:
-        abort(404, description="There is no published post with that slug.")
+    found = _visible_post(slug)
     item = post_item(found)
     item["content"] = found.content
     item["html"] = found.html
     return ok(item)
+
+
+@bp.route("/posts/<slug>/comments")
+@documented("A published post's visible comments, oldest first", schemas.CommentItem,
+            many=True, query=schemas.Paging)
+def post_comments(slug):
+    """A reply names the top-level comment it answers as ``parent``; comments awaiting
+    approval or hidden by a moderator are not listed, nor are a draft's, a scheduled or an
+    archived post's (not found)."""
+    page_number, limit = paging()
+    page = visible_comments(_visible_post(slug)).paginate(page_number, limit,
+                                                          related=["author"])
+    return ok([comment_item(comment) for comment in page.items], page)
 
 
 @bp.route("/openapi.json")

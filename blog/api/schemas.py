@@ -67,6 +67,21 @@ class PostItem(Schema):
     createdAt = fields.DateTime(required=True)
     updatedAt = fields.DateTime(required=True)
     publishedAt = fields.DateTime(required=True, allow_none=True)
+    commentCount = _count(metadata={"description": "Its visible comments."})
+
+
+class CommentItem(Schema):
+    """A visible comment; times are ISO 8601 in UTC."""
+    id = _id()
+    html = fields.String(required=True, metadata={"description": "The Markdown rendered and "
+                                                  "sanitised: no images, headings or raw HTML; "
+                                                  "links are rel=\"nofollow ugc noopener\"."})
+    body = fields.String(required=True, metadata={"description": "The Markdown as written."})
+    author = fields.Nested(Author, required=True, allow_none=True)
+    parent = fields.String(required=True, allow_none=True, metadata={
+        "pattern": OBJECT_ID, "description": "The top-level comment a reply answers; null "
+                                             "for a top-level comment."})
+    createdAt = fields.DateTime(required=True)
 
 
 class Post(PostItem):
@@ -116,6 +131,7 @@ class Totals(Schema):
     published = _count()
     archived = _count()
     tags = _count(metadata={"description": "Tags of visible posts."})
+    comments = _count(metadata={"description": "Visible comments."})
     auditEntries = _count()
 
 
@@ -158,6 +174,9 @@ class Stats(Schema):
     topTags = fields.List(fields.Nested(TagCount), required=True)
     topAuthors = fields.List(fields.Nested(AuthorCount), required=True)
     signupsByMonth = fields.List(fields.Nested(MonthCount), required=True)
+    commentsByMonth = fields.List(fields.Nested(MonthCount), required=True, metadata={
+        "description": "Visible comments, by the month they were written."})
+    pendingComments = _count(metadata={"description": "Comments awaiting approval."})
 
 
 # Query parameters ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Realistic demo content: users with profiles, and tagged Markdown posts.
+"""Realistic demo content: users with profiles, tagged Markdown posts, and comments.
 
 Everything comes from one ``random.Random(seed)``, so a seed gives the same
 users and posts (dates are relative to the day the seed runs).
@@ -15,6 +15,8 @@ from werkzeug.datastructures import FileStorage
 
 from blog.media.operations import store_image
 from blog.models import Post, User
+from blog.models.base import aware
+from blog.models.comment import Comment
 from blog.models.user import DEFAULT_BCRYPT_ROUNDS
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -100,6 +102,41 @@ CODE_SAMPLES = [
     ("javascript", "db.posts.aggregate([\n  { $unwind: \"$tags\" },\n  { $group: { _id: \"$tags\", count: { $sum: 1 } } }\n])"),
     ("bash", "gunicorn --workers 2 --threads 8 --bind 127.0.0.1:8000 app:app"),
 ]
+
+
+COMMENT_OPENERS = [
+    "Thanks for writing this up.", "Great post!", "This matches what we saw in production.",
+    "I had never thought about it this way.", "Small correction:", "Bookmarked.",
+    "We tried this last year.", "Nice explanation.", "Interesting, but I am not convinced.",
+    "Finally someone says it.", "This saved me an afternoon.",
+]
+COMMENT_SENTENCES = [
+    "The part about {subject} was the clearest explanation I have read.",
+    "Have you measured how {subject} behaves under load?",
+    "We ended up doing the opposite with {subject}, and it worked for us.",
+    "Would love a follow-up on {subject} and testing.",
+    "The code sample needs a `try`/`finally`, or the connection leaks.",
+    "Our team keeps a checklist for this; the **first item** is always monitoring.",
+    "I disagree a little: it depends on how big the team is.",
+    "Shared this with my colleagues.",
+    "The [official docs](https://example.com/docs) say the same, more briefly.",
+    "What about the case where the cache is cold?",
+    "It took me years to learn this the hard way.",
+]
+REPLIES = [
+    "Good point, thanks!", "Agreed.", "Not in my experience, but it may depend on the setup.",
+    "I will write about that next.", "Exactly what I was going to say.",
+    "Fair. The post could say that more clearly.", "Do you have numbers for that?",
+]
+SPAM = [
+    "Cheap watches at [best prices](https://spam.example/a), [here](https://spam.example/b) "
+    "and [here](https://spam.example/c)!",
+    "Great post. Visit https://spam.example/x and https://spam.example/y and www.spam.example",
+]
+# A demo comment within this many days of today may still be waiting for a moderator.
+RECENT_DAYS = 10
+REPLY_SHARE = 0.3
+RECENT_SHARE = 0.12
 
 
 def _utc_day_start():
@@ -204,6 +241,52 @@ class DemoContent:
         picture.save(output, "PNG" if filename.endswith(".png") else "JPEG", quality=88)
         output.seek(0)
         return FileStorage(output, filename=filename)
+
+
+    def comments(self, count, posts, people):
+        """Write ``count`` comments by ``people`` on the visible ones of ``posts``, yielding
+        each once saved: popular posts get many, about a third are replies, and recent
+        ones (a few of them spam with links) still wait for a moderator."""
+        rng = self.random
+        posts = [post for post in posts if post.is_visible]
+        if not posts or not people:
+            return
+        weights = [rng.paretovariate(1.2) for _ in posts]
+        threads = {}
+        now = datetime.now(timezone.utc)
+        for _ in range(count):
+            post = rng.choices(posts, weights=weights)[0]
+            earlier = threads.get(post.pk, [])
+            parent = rng.choice(earlier) if earlier and rng.random() < REPLY_SHARE else None
+            after = aware(parent.created_at if parent else post.published_at)
+            created_at = min(now, after + timedelta(days=rng.expovariate(1 / 20),
+                                                    minutes=rng.uniform(1, 600)))
+            if rng.random() < RECENT_SHARE:
+                # Old posts still draw comments: this week's are what the queue holds.
+                created_at = max(created_at, now - timedelta(days=rng.uniform(0, RECENT_DAYS)))
+            recent = (now - created_at).days < RECENT_DAYS
+            if parent is None and recent and rng.random() < 0.15:
+                body, status = rng.choice(SPAM), "pending"
+            else:
+                body = self._comment_body(post, parent)
+                status = rng.choices(["visible", "pending", "hidden"],
+                                     weights=[55, 40, 5] if recent else [95, 0, 5])[0]
+            comment = Comment(post=post, author=rng.choice(people), parent=parent, body=body,
+                              status=status, created_at=created_at, updated_at=created_at)
+            comment.save()
+            if parent is None and status == "visible":
+                threads.setdefault(post.pk, []).append(comment)
+            yield comment
+
+    def _comment_body(self, post, parent):
+        rng = self.random
+        if parent is not None:
+            return rng.choice(REPLIES)
+        subject = post.tags[0] if post.tags else "this"
+        sentences = [rng.choice(COMMENT_OPENERS)] + [
+            sentence.format(subject=subject)
+            for sentence in rng.sample(COMMENT_SENTENCES, rng.randint(1, 3))]
+        return " ".join(sentences)
 
     def _body(self, subject, other):
         rng = self.random

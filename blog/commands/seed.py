@@ -1,4 +1,4 @@
-"""``flask seed``: demo content (users, posts and a demo admin) from ``demo``."""
+"""``flask seed``: demo content (users, posts, comments and a demo admin) from ``demo``."""
 import time
 
 import click
@@ -23,13 +23,17 @@ seed_option = click.option("--seed", type=int, default=None,
               help="How many demo users to write.")
 @click.option("--posts", "post_count", type=COUNT, default=300, show_default=True,
               help="How many demo posts to write.")
+@click.option("--comments", "comment_count", type=COUNT, default=None,
+              help="How many demo comments to write (default: as many as posts).")
 @seed_option
 @click.option("--if-empty", is_flag=True,
               help="Write only into an empty database (no users, no posts); else do nothing.")
 @click.option("--yes", is_flag=True,
               help="Add to a database that has content without asking first.")
-def seed_demo(user_count, post_count, seed, if_empty, yes):
-    """Users, posts and a demo admin (asks first when the database has content)."""
+def seed_demo(user_count, post_count, comment_count, seed, if_empty, yes):
+    """Users, posts, comments and a demo admin (asks first when the database has content)."""
+    if comment_count is None:
+        comment_count = post_count
     users_now, posts_now = User.objects.count(), Post.objects.count()
     if users_now or posts_now:
         has = f"The database has {_count(users_now, 'user')} and {_count(posts_now, 'post')}"
@@ -40,15 +44,19 @@ def seed_demo(user_count, post_count, seed, if_empty, yes):
         if not yes:
             admin = "" if User.by_email(DEMO_ADMIN_EMAIL) else " and the demo admin"
             click.echo(f"{has}. This adds {_count(user_count, 'demo user')}, "
-                       f"{_count(post_count, 'post')}{admin}.")
+                       f"{_count(post_count, 'post')}, {_count(comment_count, 'comment')}"
+                       f"{admin}.")
             click.confirm("Add them?", abort=True)
     started = time.perf_counter()
     content = DemoContent(seed)
     admin = demo_admin()
     with connection.bulk_writes(), audit.bulk(_described("seed demo", seed)):
         users = _write(content.users(user_count), user_count, "users")
-        _write(content.posts(post_count, users + [admin]), post_count, "posts")
-    click.echo(f"Seeded {_count(user_count, 'user')} and {_count(post_count, 'post')} in "
+        posts = _write(content.posts(post_count, users + [admin]), post_count, "posts")
+        comments = _write(content.comments(comment_count, posts, users + [admin]),
+                          comment_count, "comments")
+    click.echo(f"Seeded {_count(user_count, 'user')}, {_count(post_count, 'post')} and "
+               f"{_count(len(comments), 'comment')} in "
                f"{time.perf_counter() - started:.1f} s.")
     _print_logins()
 

@@ -14,8 +14,8 @@ import string
 
 from bson import ObjectId
 from mongoengine import (
-    CASCADE, DateTimeField, ListField, NotUniqueError, ObjectIdField, Q, ReferenceField,
-    StringField, ValidationError,
+    CASCADE, DateTimeField, IntField, ListField, NotUniqueError, ObjectIdField, Q,
+    ReferenceField, StringField, ValidationError,
 )
 
 from slugify import slugify as make_slug
@@ -128,6 +128,9 @@ class Post(TimestampedDocument):
     tag_terms = ListField(StringField())
     # One line each for the title, the tags and the text, so a phrase stays within one.
     stemmed_text = StringField(default="", multiline=True)
+    # Its visible comments: changed by $inc as comments come, go and change status
+    # (blog.models.comment), so that a list of posts shows it without a query per post.
+    comment_count = IntField(default=0)
 
     meta = {
         "collection": "post",
@@ -153,7 +156,7 @@ class Post(TimestampedDocument):
     audited = True
 
     LIST_FIELDS = ("id", "title", "slug", "excerpt", "tags", "status", "author", "created_at",
-                   "updated_at", "published_at", "cover")
+                   "updated_at", "published_at", "cover", "comment_count")
 
     def __str__(self):
         return self.title

@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
 from blog.cache.lifetimes import visible_posts_lifetime
+from blog.comments import operations as comments
+from blog.comments.forms import CommentForm
 from blog.cache.pages import cached_page
 from blog.cache.values import cached
 from blog.extensions import limiter, user_or_address
@@ -54,8 +56,44 @@ def index():
 @bp.route("/posts/<slug>")
 @cached_page
 def show(slug):
-    post = _post_or_404(slug)
-    return render_template("posts/show.html", post=post, related=post.related())
+    return _post_page(_post_or_404(slug))
+
+
+def _post_page(post, form=None, status=200):
+    """The post with its comments; ``form`` a comment that could not be saved, shown
+    again with the reason."""
+    threads, more = comments.threads(post, current_user)
+    return render_template("posts/show.html", post=post, related=post.related(),
+                           threads=threads, more_comments=more, shown_comments=comments.SHOWN,
+                           comment_form=form or CommentForm(formdata=None)), status
+
+
+@bp.route("/posts/<slug>/comments", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], key_func=user_or_address)
+def add_comment(slug):
+    post = Post.by_slug(slug)
+    if post is None or not post.is_visible:
+        abort(404, description="There is no published post at this address.")
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _post_page(post, form, 400)
+    author = current_user._get_current_object()
+    try:
+        parent = comments.find_parent(post, form.parent.data, author)
+        comment = comments.create_comment(post, author, form.body.data, parent)
+    except comments.CommentRefused as refused:
+        form.body.errors = list(form.body.errors) + [str(refused)]
+        return _post_page(post, form, refused.status)
+    except ValidationError as error:
+        apply_model_errors(form, error)
+        return _post_page(post, form, 400)
+    if comment.is_pending:
+        flash("Thank you. Your comment is awaiting approval: a moderator will look at it "
+              "soon.", "info")
+    else:
+        flash("Your comment is up.", "success")
+    return redirect(url_for("posts.show", slug=post.slug, _anchor=f"comment-{comment.pk}"))
 
 
 def _previewing():
@@ -169,7 +207,8 @@ def delete(slug):
         abort(403, description="Only the author and admins can delete this post.")
     if request.method != "POST":
         return render_template("posts/delete.html", post=post,
-                               revisions=Revision.objects(post=post).count())
+                               revisions=Revision.objects(post=post).count(),
+                               comments=comments.comment_count(post))
     post.delete()
     flash(f"“{post.title}” was deleted.", "info")
     return redirect(url_for("posts.index"))

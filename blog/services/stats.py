@@ -14,6 +14,7 @@ from blog.cache.lifetimes import visible_posts_lifetime
 from blog.cache.values import cached
 from blog.models import AuditLog, Post, User
 from blog.models.base import STATISTICS
+from blog.models.comment import Comment
 from blog.models.base import utcnow
 from blog.models.post import SHOWN_STATUSES, shown_status_expression
 from blog.models.user import ROLES
@@ -41,6 +42,8 @@ def compute_stats(now=None):
         "topTags": Post.tag_counts(TOP_TAGS),
         "topAuthors": top_authors(TOP_AUTHORS),
         "signupsByMonth": signups_by_month(months),
+        "commentsByMonth": comments_by_month(months),
+        "pendingComments": Comment.objects(status="pending").count(),
     }
 
 
@@ -98,6 +101,12 @@ def written_by_month_and_status(months, now):
     return result
 
 
+def comments_by_month(months):
+    """Visible comments, by the month they were written."""
+    return _zero_filled(months, _per_month(Comment.objects(status="visible"), "created_at",
+                                           months))
+
+
 def signups_by_month(months):
     return _zero_filled(months, _per_month(User.objects, "created_at", months))
 
@@ -142,6 +151,7 @@ def totals(now):
         "posts": sum(by_status.values()),
         **by_status,
         "tags": tags[0]["tags"] if tags else 0,
+        "comments": Comment.objects(status="visible").count(),
         "auditEntries": AuditLog.objects.count(),
     }
 

@@ -17,6 +17,7 @@ import logging
 from urllib.parse import urlsplit
 
 import mongoengine
+import pymongo
 from mongoengine.connection import DEFAULT_CONNECTION_NAME, get_db
 
 from blog.store.embedded import EmbeddedClient
@@ -64,7 +65,7 @@ def connect(settings, on_open=None):
             host=uri, connect=False, tz_aware=True, uuidRepresentation="standard",
             maxPoolSize=settings["MONGODB_MAX_POOL_SIZE"],
             serverSelectionTimeoutMS=settings["MONGODB_TIMEOUT_MS"],
-            connectTimeoutMS=settings["MONGODB_TIMEOUT_MS"],
+            connectTimeoutMS=settings["MONGODB_CONNECT_TIMEOUT_MS"],
             socketTimeoutMS=settings["MONGODB_SOCKET_TIMEOUT_MS"],
             event_listeners=listeners(),
         )
@@ -116,8 +117,26 @@ def bulk_writes():
 
 
 def ping():
-    """Raise if the database cannot be reached."""
-    get_db().command("ping")
+    """Raise if the database cannot be reached (within the server selection timeout)."""
+    connected = client()
+    quickly = (None if isinstance(connected, EmbeddedClient)
+               else connected.options.server_selection_timeout)
+    with pymongo.timeout(quickly):
+        get_db().command("ping")
+
+
+def check_reachable():
+    """Raise within the server selection timeout when no primary is known and none answers.
+
+    Inside ``pymongo.timeout`` (a request's deadline) the driver waits for a
+    server as long as the deadline allows, not ``serverSelectionTimeoutMS``: this
+    keeps the answer quick while the database is down or electing a primary. It
+    costs nothing while a primary is known.
+    """
+    connected = client()
+    if isinstance(connected, EmbeddedClient) or connected.topology_description.has_writable_server():
+        return
+    ping()
 
 
 def supports_transactions():

@@ -16,12 +16,23 @@ class CommandLogger(monitoring.CommandListener):
         pass
 
     def succeeded(self, event):
-        record_operation(event.command_name, event.database_name, event.duration_micros / 1e6)
+        # Counted, but its wait is not time spent working.
+        seconds = 0 if _idle_wait(event) else event.duration_micros / 1e6
+        record_operation(event.command_name, event.database_name, seconds)
 
     def failed(self, event):
         log.warning("database command %s failed after %.1f ms: %s", event.command_name,
                     event.duration_micros / 1000, event.failure.get("errmsg", "error"))
         record_operation(event.command_name, event.database_name, event.duration_micros / 1e6)
+
+
+def _idle_wait(event):
+    """A ``getMore`` that found nothing: a change stream (or tailable cursor) waiting on the
+    server for something new, which is idle time, not a slow operation."""
+    if event.command_name != "getMore":
+        return False
+    batch = (event.reply.get("cursor") or {}).get("nextBatch")
+    return batch is not None and not batch
 
 
 class ServerStateLogger(monitoring.ServerListener):

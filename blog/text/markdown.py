@@ -88,6 +88,14 @@ def image_hosts():
     return current_app.config.get("IMAGE_HOSTS", ()) if has_app_context() else ()
 
 
+# Comments: the same, without images or headings ("# 1" stays a line of text).
+_comment_markdown = MarkdownIt("commonmark", _markdown.options)
+_comment_markdown.enable(["table", "strikethrough", "replacements"])
+_comment_markdown.disable(["image", "heading", "lheading"])
+_comment_markdown.block.ruler.before("table", "time_limit", _within_time,
+                                     {"alt": ["paragraph", "reference", "blockquote", "list"]})
+_comment_markdown.inline.ruler.before("text", "time_limit", _within_time)
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
     "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
@@ -102,6 +110,9 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
 }
+COMMENT_TAGS = ALLOWED_TAGS - {"img", "h1", "h2", "h3", "h4", "h5", "h6"}
+# Links in readers' comments are theirs, not the blog's: search engines are told so.
+COMMENT_LINK_REL = "nofollow ugc noopener"
 
 
 @contextmanager
@@ -125,15 +136,25 @@ def render_markdown(text):
     Raises ``TooComplex`` when parsing takes longer than ``PARSE_SECONDS`` of
     this thread's processor time.
     """
+    return _render(_markdown, text, ALLOWED_TAGS, "noopener noreferrer")
+
+
+def render_comment_markdown(text):
+    """A comment's Markdown as ``render_markdown`` renders a post's, but with no images
+    or headings, and links marked as the commenter's (``rel="nofollow ugc noopener"``)."""
+    return _render(_comment_markdown, text, COMMENT_TAGS, COMMENT_LINK_REL)
+
+
+def _render(parser, text, tags, link_rel):
     token = _highlight_deadline.set(highlight_deadline())
     try:
         with _collection_paused():
             env = {"steps": 0, "deadline": time.thread_time() + PARSE_SECONDS,
                    "image_hosts": image_hosts()}
-            html = _markdown.render(text or "", env)
+            html = parser.render(text or "", env)
     finally:
         _highlight_deadline.reset(token)
-    return _sanitise(html, _allowed_attribute)
+    return _sanitise(html, _allowed_attribute, tags, link_rel)
 
 
 def with_absolute_links(html, base):
@@ -147,13 +168,13 @@ def with_absolute_links(html, base):
     return _sanitise(html, absolute)
 
 
-def _sanitise(html, attribute_filter):
+def _sanitise(html, attribute_filter, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"):
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=tags,
+        attributes={tag: names for tag, names in ALLOWED_ATTRIBUTES.items() if tag in tags},
         url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
+        link_rel=link_rel,
         strip_comments=True,
         attribute_filter=attribute_filter,
         # A code block wider than the screen scrolls; the keyboard can reach it to scroll it.
@@ -194,3 +215,15 @@ def excerpt(html, words=40):
     if len(parts) <= words:
         return " ".join(parts)
     return " ".join(parts[:words]).rstrip(".,;:!?") + "…"
+
+
+_LINK_ELEMENT = re.compile(r"<a\b[^>]*>.*?</a>", re.DOTALL)
+_BARE_ADDRESS = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
+
+
+def link_count(html):
+    """Links in sanitised HTML: its link elements, and web addresses written out in its
+    text (which readers copy as well as click)."""
+    links = _LINK_ELEMENT.findall(html or "")
+    rest = _LINK_ELEMENT.sub(" ", html or "")
+    return len(links) + len(_BARE_ADDRESS.findall(plain_text(rest)))

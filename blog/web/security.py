@@ -71,6 +71,16 @@ def require_admin():
     return None
 
 
+def require_moderator():
+    """A ``before_request`` hook for the moderation pages: log in first, and be a
+    moderator or an admin now."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_moderator:
+        abort(403, description="Only moderators and admins can moderate comments.")
+    return None
+
+
 def trust_proxies(app):
     """Read the client's address, scheme and host from ``PROXY_FIX_HOPS`` proxies' headers.
 

@@ -1,11 +1,14 @@
-// The dashboard's "recent activity" panel: fetch the latest audit entries every
-// few seconds and redraw the list. Text goes in with textContent, never as HTML.
+// The dashboard's "recent activity" panel: fetch the latest audit entries every few
+// seconds and add the new ones to the list. The list is a polite live region, so the page
+// touches it only when there is something new: a screen reader then reads just the new
+// lines, and nothing while nothing happens. Text goes in with textContent, never as HTML.
 (function () {
   "use strict";
 
   // The same line as the page draws (templates/macros/audit.html: activity_line).
   function line(entry) {
     var item = document.createElement("li");
+    item.dataset.entry = entry.id;
     var when = document.createElement("time");
     when.dateTime = entry.at;
     when.textContent = entry.shownAt;
@@ -36,10 +39,45 @@
     return new Date().toISOString().slice(11, 19) + " UTC";
   }
 
+  // The list shows ``entries`` (newest first): lines no longer among them go, new ones are
+  // put in above the lines already there. Returns whether anything changed.
+  function show(list, entries) {
+    var wanted = {};
+    entries.forEach(function (entry) { wanted[entry.id] = true; });
+    var shown = {};
+    var changed = false;
+    Array.prototype.slice.call(list.children).forEach(function (item) {
+      if (item.dataset.entry && wanted[item.dataset.entry]) {
+        shown[item.dataset.entry] = true;
+      } else if (!item.dataset.entry && !entries.length) {
+        // "Nothing has happened yet." stays while nothing has.
+      } else {
+        item.remove();
+        changed = true;
+      }
+    });
+    var fresh = entries.filter(function (entry) { return !shown[entry.id]; }).map(line);
+    if (fresh.length) {
+      list.prepend.apply(list, fresh);
+      changed = true;
+    }
+    if (!list.children.length) {
+      var empty = document.createElement("li");
+      empty.className = "empty";
+      empty.textContent = "Nothing has happened yet.";
+      list.append(empty);
+    }
+    return changed;
+  }
+
   function start(panel) {
     var list = panel.querySelector(".activity-list");
     var status = panel.querySelector(".activity-status");
     var seconds = Number(panel.dataset.refreshSeconds) || 5;
+
+    function say(text) {
+      if (status.firstChild.textContent !== text) status.firstChild.textContent = text;
+    }
 
     function refresh() {
       if (document.hidden) return;
@@ -49,19 +87,15 @@
           return response.json();
         })
         .then(function (body) {
-          var items = body.data.map(line);
-          if (!items.length) {
-            items = [document.createElement("li")];
-            items[0].className = "empty";
-            items[0].textContent = "Nothing has happened yet.";
+          var stale = panel.classList.contains("activity-stale");
+          if (show(list, body.data) || stale) {
+            panel.classList.remove("activity-stale");
+            say("Updated at " + utcNow() + ". ");
           }
-          list.replaceChildren.apply(list, items);
-          panel.classList.remove("activity-stale");
-          status.firstChild.textContent = "Updated at " + utcNow() + ". ";
         })
         .catch(function () {
           panel.classList.add("activity-stale");
-          status.firstChild.textContent = "Could not refresh; trying again. ";
+          say("Could not refresh; trying again. ");
         });
     }
 
