@@ -41,10 +41,11 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
 def when_ready(server):
-    """On a MongoDB server, one process finishes the transfers a crash cut short,
-    before any worker serves (every worker doing it at once would race)."""
+    """On a MongoDB server, before any worker serves: stop, in one line, when the
+    database lacks its unique indexes (`flask db ensure-indexes` creates them), then
+    finish, in this one process, the transfers a crash cut short."""
     if os.environ.get("MONGODB_URI"):
-        _recover_transfers()
+        _prepare_database()
 
 
 def post_worker_init(worker):
@@ -55,11 +56,14 @@ def post_worker_init(worker):
         recover_at_start(worker.wsgi)
 
 
-def _recover_transfers():
+def _prepare_database():
     from blog import create_app, disconnect_db
+    from blog.services.indexes import check_at_start
     from blog.services.points import recover_at_start
     app = create_app()
     try:
+        # A RuntimeError: gunicorn prints its message and exits.
+        check_at_start(app)
         recover_at_start(app)
     finally:
         disconnect_db(app)

@@ -19,7 +19,8 @@ from blog.comments.routes import bp as comments_bp
 from blog.crawlers.routes import bp as crawlers_bp
 from blog.config import load_config
 from blog.errors import register_error_handlers
-from blog.extensions import csrf, limiter, login_manager
+from blog.extensions import compress, csrf, limiter, login_manager
+from blog.health import readiness
 from blog.health.routes import bp as health_bp
 from blog.media import operations as media
 from blog.media.routes import bp as media_bp
@@ -30,7 +31,8 @@ from blog.search.routes import bp as search_bp
 from blog.services import audit, mail, sessions
 from blog.store import connection
 from blog.users.routes import bp as users_bp
-from blog.web import deadline, timing
+from blog.text.highlight import stylesheet
+from blog.web import deadline, fingerprints, timing
 from blog.web.forms import allow_image_uploads
 from blog.web.security import add_security_headers, trust_proxies
 from blog.web.templating import register_template_helpers
@@ -53,8 +55,12 @@ def create_app(test_config=None):
     mode = connection.connect(app.config, on_open=models.ensure_indexes)
     app.extensions["database_mode"] = mode
     init_cache(app)
-    # Before the other extensions: its after_request hook must run last, to store whole pages.
-    pages.init_app(app)
+    # Its after_request hook runs last: pages are stored whole, and compressed as they go
+    # out, those answered from the cache too.
+    compress.init_app(app)
+    # Before the other extensions: its after_request hook must run after theirs, to store
+    # whole pages.
+    pages.init_app(app, finish=compress.after_request)
     login_manager.init_app(app)
     login_manager.user_loader(sessions.load_user)
     # Before CSRF's check, which reads the form.
@@ -71,6 +77,7 @@ def create_app(test_config=None):
         app.cli.add_command(command)
     register_error_handlers(app)
     register_template_helpers(app)
+    fingerprints.init_app(app, generated={"posts.code_stylesheet": stylesheet})
 
     # The audit history, the cache, the posts' revisions and their images follow every save
     # and delete.
@@ -80,6 +87,7 @@ def create_app(test_config=None):
     media.connect_signals()
 
     deadline.init_app(app)
+    readiness.init_app(app)
     # Wrapped last, so outermost: the page cache keys pages by the public scheme and host.
     trust_proxies(app)
     app.after_request(add_security_headers)

@@ -49,6 +49,9 @@ class Config:
     PROXY_FIX_HOPS = 0
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Static files are sent as streams, which Flask-Compress would leave uncompressed for
+    # clients that take gzip alone.
+    COMPRESS_ALGORITHM_STREAMING = ["zstd", "br", "gzip", "deflate"]
     POSTS_PER_PAGE = 10
     SESSION_COOKIE_SECURE = None  # None: Secure unless debugging or testing
     SESSION_COOKIE_HTTPONLY = True

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from blog.models.querysets import PageNotFound
 from blog.store.embedded_file import EmbeddedStoreBusy, EmbeddedStoreUnwritable
 from blog.models.base import field_messages
-from blog.services.points import LeaseLost
+from blog.services.indexes import MissingIndexes
 from blog.web.forms import wants_json
 from blog.web.templating import page_url
 
@@ -98,8 +98,12 @@ def register_error_handlers(app):
         log.error("database unreachable: %s", error)
         return _unavailable("We cannot reach the database right now.")
 
+    @app.errorhandler(MissingIndexes)
+    def missing_indexes(error):
+        log.error("%s", error)
+        return error_response(503, str(error))
+
     @app.errorhandler(ExecutionTimeout)
-    @app.errorhandler(LeaseLost)
     def database_too_slow(error):
         log.error("database too slow for the request's deadline: %s", error)
         return _unavailable("The database took too long to answer.")

@@ -1,6 +1,7 @@
 """Flask extensions, created here and bound to the app in ``create_app``."""
 from flask import current_app, request
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -13,6 +14,8 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()
+# Pages, stylesheets, JSON and feeds, compressed for clients that accept it.
+compress = Compress()
 cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # Every /api endpoint draws on one budget per client address.

@@ -108,12 +108,13 @@ def test_a_bad_proxy_hop_count_stops_the_start(hops):
 ])
 def test_transfers_are_recovered_at_start_by_one_process(monkeypatch, uri, recoveries_by):
     import blog
-    from blog.services import points
+    from blog.services import indexes, points
     environ = {"MONGODB_URI": uri} if uri else {}
     load_gunicorn_conf(monkeypatch, **environ)
     hooks = runpy.run_path(GUNICORN_CONF)
     recovered = []
     monkeypatch.setattr(points, "recover_at_start", lambda app: recovered.append(app))
+    monkeypatch.setattr(indexes, "check_at_start", lambda app: None)
     monkeypatch.setattr(blog, "create_app", lambda: "master's app")
     monkeypatch.setattr(blog, "disconnect_db", lambda app: None)
     hooks["when_ready"](None)

@@ -48,8 +48,8 @@ def test_a_post_page_shows_coloured_code_with_the_stylesheet(client, author, mak
     make_post(author, title="Code", content="```js\nconst answer = 42;\n```")
     page = client.get("/posts/code").get_data(as_text=True)
     assert '<span class="kd">const</span>' in page
-    assert '<link rel="stylesheet" href="/code.css">' in page
-    css = client.get("/code.css")
+    address = re.search(r'<link rel="stylesheet" href="(/code\.css\?v=[0-9a-f]{12})">', page)
+    css = client.get(address.group(1))
     assert css.status_code == 200 and css.mimetype == "text/css"
     assert ".prose pre .kd {" in css.get_data(as_text=True)
 

@@ -77,6 +77,28 @@ def test_refused_kudos_move_nothing_and_say_why(app, client_for, ann, bob, amoun
         assert not AuditLog.objects(action="transfer").count()
 
 
+def test_kudos_the_database_is_too_slow_for_say_so_rather_than_fail(
+        app, client_for, monkeypatch, clock, ann, bob):
+    credit = points._credit
+
+    def slow_credit(transfer, lease):
+        clock.advance(points.TRANSFER_SECONDS)   # the debit took all the time there was
+        return credit(transfer, lease)
+
+    monkeypatch.setattr(points, "_credit", slow_credit)
+    response = client_for(ann).post(f"/users/{bob.pk}/kudos", data={"points": "30"})
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert ("The database is slow to answer: the transfer will be made or cancelled within 1 "
+            "minute. Check the balance before sending again.") in response.get_data(as_text=True)
+    # Ann paid: recovery finishes the transfer, and nothing is paid twice.
+    with app.app_context():
+        clock.after_leases(app)
+        assert points.recover() == {"finished": 1, "cancelled": 0}
+    assert (balance(app, ann), balance(app, bob)) == (70, 130)
+    assert_ledger_holds(app)
+
+
 def test_no_kudos_to_yourself(app, client_for, ann):
     response = client_for(ann).post(f"/users/{ann.pk}/kudos", data={"points": "10"})
     assert response.status_code == 400 and b"You cannot send points to yourself." in response.data

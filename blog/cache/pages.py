@@ -16,7 +16,7 @@ hook, so the page keeps the headers the other hooks add.
 import functools
 import hashlib
 
-from flask import current_app, g, request, session
+from flask import Response, current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
 from blog.cache.lifetimes import visible_posts_lifetime
@@ -40,16 +40,19 @@ def cached_page(view):
     return view
 
 
-def init_app(app):
-    """Call before the other ``after_request`` hooks are added, so that this one runs last."""
-    app.wsgi_app = PageCache(app, app.wsgi_app)
+def init_app(app, finish=None):
+    """Call before the other ``after_request`` hooks are added, so that this one runs after
+    them. A page answered from the cache passes through ``finish(response)`` (in a request
+    context), as the hooks added before this one would have changed it: compression."""
+    app.wsgi_app = PageCache(app, app.wsgi_app, finish or (lambda response: response))
     app.after_request(_store)
 
 
 class PageCache:
-    def __init__(self, app, wsgi_app):
+    def __init__(self, app, wsgi_app, finish):
         self.app = app
         self.wsgi_app = wsgi_app
+        self.finish = finish
         # Which view a path leads to never changes while the app runs.
         self.serves_cached_view = functools.lru_cache(maxsize=4096)(self._serves_cached_view)
 
@@ -63,8 +66,11 @@ class PageCache:
             environ[ENTRY] = entry
             return self.wsgi_app(environ, start_response)
         body, headers = entry.value
-        start_response("200 OK", headers + [("Server-Timing", server_timing_value(0, 0.0))])
-        return [body]
+        response = Response(body, headers=headers + [
+            ("Server-Timing", server_timing_value(0, 0.0))])
+        with self.app.request_context(environ):
+            response = self.finish(response)
+        return response(environ, start_response)
 
     def _serves_cached_view(self, path):
         try:

@@ -10,21 +10,35 @@ from blog.cache.values import forget
 from blog.commands.base import CommandGroup
 from blog.models import User, document_classes, ensure_indexes as create_indexes
 from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, user_group
+from blog.services import indexes
 from blog.store import connection, exchange
 
 db_cli = CommandGroup("db", help="Database maintenance.")
 
 
 @db_cli.command("ensure-indexes")
-def ensure_indexes():
-    """Create the indexes every collection declares."""
+@click.option("--drop-extra", is_flag=True,
+              help="Also drop the indexes on the server that no document declares.")
+def ensure_indexes(drop_extra):
+    """Create the indexes every collection declares, and list (or drop) those it does not."""
     try:
         create_indexes()
+        surplus = indexes.extra()
+        if drop_extra:
+            indexes.drop(surplus)
     except PyMongoError as error:
         raise click.ClickException(f"Could not create the indexes: {error}") from None
     for document in document_classes():
         names = sorted(document._get_collection().index_information())
         click.echo(f"{document._get_collection_name()}: {', '.join(names)}")
+    if not surplus:
+        return
+    named = ", ".join(f"{document._get_collection_name()}.{name}" for document, name in surplus)
+    if drop_extra:
+        click.echo(f"Dropped the indexes no document declares: {named}.")
+    else:
+        click.echo(f"Indexes no document declares (every write keeps them up to date; "
+                   f"--drop-extra drops them): {named}.")
 
 
 @db_cli.command("ping")

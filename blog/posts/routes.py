@@ -231,9 +231,9 @@ def tag(tag):
 
 @bp.route("/code.css")
 def code_stylesheet():
-    """The colours of highlighted code blocks, in the site's dark code block."""
-    return stylesheet(), 200, {"Content-Type": "text/css; charset=utf-8",
-                               "Cache-Control": "public, max-age=86400"}
+    """The colours of highlighted code blocks, in the site's dark code block; kept by
+    browsers as fingerprinted (blog.web.fingerprints)."""
+    return stylesheet(), 200, {"Content-Type": "text/css; charset=utf-8"}
 
 
 @bp.route("/feed.atom")

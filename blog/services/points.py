@@ -34,6 +34,7 @@ its lease changes nothing. A holder stops writing half way through its lease
 leaves the other half for clocks that differ between machines.
 """
 import logging
+import math
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -67,7 +68,8 @@ TRANSFER_SECONDS = 10
 
 
 class TransferRefused(ValueError):
-    """Nothing moved; the message says why, and ``status`` is the HTTP status to answer."""
+    """The transfer was not made now; the message says why, and ``status`` is the HTTP
+    status to answer."""
     status = 400
 
 
@@ -77,6 +79,12 @@ class NotEnoughPoints(TransferRefused):
 
 class NoSuchUser(TransferRefused):
     status = 404
+
+
+class TransferDelayed(TransferRefused):
+    """The database took too long: the transfer will be finished or cancelled by recovery,
+    so sending again at once could send twice."""
+    status = 503
 
 
 class LeaseLost(RuntimeError):
@@ -90,6 +98,7 @@ class Lease:
     def __init__(self, seconds):
         now = utcnow()
         self.owner = uuid.uuid4().hex
+        self.until_seconds = seconds
         self.until = now + timedelta(seconds=seconds)
         self.budget = min(TRANSFER_SECONDS, seconds / 2)
         self.deadline = now + timedelta(seconds=self.budget)
@@ -132,11 +141,20 @@ def _audit_log():
 
 def _move(sender_id, recipient_id, amount):
     lease = Lease(current_app.config["POINTS_RECOVERY_AGE"])
-    if _transactions_supported():
-        transfer = _move_in_transaction(sender_id, recipient_id, amount, lease)
-    else:
-        with pymongo.timeout(lease.budget):
-            transfer = _move_in_steps(sender_id, recipient_id, amount, lease)
+    try:
+        if _transactions_supported():
+            transfer = _move_in_transaction(sender_id, recipient_id, amount, lease)
+        else:
+            with pymongo.timeout(lease.budget):
+                transfer = _move_in_steps(sender_id, recipient_id, amount, lease)
+    except (PyMongoError, LeaseLost) as error:
+        if isinstance(error, PyMongoError) and not error.timeout:
+            raise
+        minutes = math.ceil(lease.until_seconds / 60)
+        raise TransferDelayed(
+            f"The database is slow to answer: the transfer will be made or cancelled within "
+            f"{minutes} minute{'' if minutes == 1 else 's'}. Check the balance before sending "
+            f"again.") from error
     _forget_balances(transfer)
     return transfer
 

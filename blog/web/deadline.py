@@ -4,20 +4,11 @@ Inside ``pymongo.timeout`` the driver gives each operation what is left of
 ``MONGODB_REQUEST_TIMEOUT_MS`` (as its socket timeout and the server's
 ``maxTimeMS``), and refuses one once nothing is left, so a request waits on
 a slow or failing server for a bounded time and answers 503, rather than
-holding its worker until gunicorn kills it. Within the deadline the driver
-would also wait that long for a server to send to, so while no primary is
-known a request first checks, within the short server selection timeout,
-that one answers. Commands run outside any request, with no deadline:
-`flask db ensure-indexes` may wait for every member of a replica set to
-build an index.
+holding its worker until gunicorn kills it. Commands run outside any request,
+with no deadline: `flask db ensure-indexes` may wait for every member of a
+replica set to build an index.
 """
 import pymongo
-from flask import request
-
-from blog.store import connection
-
-# Endpoints that need no database, or that report its state themselves.
-WITHOUT_CHECK = ("static", "health.healthz")
 
 
 def init_app(app):
@@ -29,10 +20,3 @@ def init_app(app):
             return serve(environ, start_response)
 
     app.wsgi_app = serve_within_deadline
-    if app.extensions["database_mode"] == connection.SERVER:
-        app.before_request(_check_reachable)
-
-
-def _check_reachable():
-    if request.endpoint not in WITHOUT_CHECK:
-        connection.check_reachable()
