@@ -28,7 +28,7 @@ from blog.posts.routes import bp as posts_bp
 from blog.revisions import operations as revisions
 from blog.revisions.routes import bp as revisions_bp
 from blog.search.routes import bp as search_bp
-from blog.services import audit, mail, sessions
+from blog.services import audit, counts, mail, sessions
 from blog.store import connection
 from blog.users.routes import bp as users_bp
 from blog.text.highlight import stylesheet
@@ -52,7 +52,7 @@ def create_app(test_config=None):
     load_config(app, test_config)
     _configure_logging(app)
 
-    mode = connection.connect(app.config, on_open=models.ensure_indexes)
+    mode = connection.connect(app.config, on_open=_prepare_embedded_store)
     app.extensions["database_mode"] = mode
     init_cache(app)
     # Its after_request hook runs last: pages are stored whole, and compressed as they go
@@ -79,9 +79,10 @@ def create_app(test_config=None):
     register_template_helpers(app)
     fingerprints.init_app(app, generated={"posts.code_stylesheet": stylesheet})
 
-    # The audit history, the cache, the posts' revisions and their images follow every save
-    # and delete.
+    # The audit history, the counters, the cache, the posts' revisions and their images
+    # follow every save and delete.
     audit.connect_signals()
+    counts.connect_signals()
     invalidation.connect_signals()
     revisions.connect_signals()
     media.connect_signals()
@@ -120,3 +121,10 @@ def _configure_logging(app):
     logging.getLogger("blog").setLevel(level)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _prepare_embedded_store():
+    """Once the embedded store has its data: its indexes, and its counters if it has none
+    yet (a new store, or one from before them), so no request has to build them."""
+    models.ensure_indexes()
+    counts.ensure_built()

@@ -96,6 +96,9 @@ class Config:
     CACHE_SOCKET_TIMEOUT = 0.25
     CACHE_RETRY_SECONDS = 2
     STATS_CACHE_TIMEOUT = 30
+    # The longest an aggregation may run on a server (its maxTimeMS) before it stops
+    # with an error the page explains, rather than holding a worker until a proxy gives up.
+    AGGREGATION_TIMEOUT_MS = 5000
     # Earlier versions kept per post; the oldest go first.
     REVISIONS_KEPT = 50
     # On a server, transfers younger than this may still be in progress in another process.

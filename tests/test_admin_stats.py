@@ -162,13 +162,17 @@ def test_no_data_gives_zeros_and_empty_lists(admin, client_for):
     assert "Nothing to show yet." in html
 
 
-def test_stats_are_cached_until_a_user_or_post_changes(admin, client_for, make_post):
+def test_stats_are_cached_until_a_user_or_post_changes(admin, client_for, make_post, runner):
     client = client_for(admin)
     assert client.get("/api/stats").get_json()["data"]["totals"]["posts"] == 0
     Post._get_collection().insert_one({"title": "written behind the app's back",
                                        "status": "draft", "author": admin.pk})
     assert client.get("/api/stats").get_json()["data"]["totals"]["posts"] == 0
     make_post(admin, title="saved through the model")
+    assert client.get("/api/stats").get_json()["data"]["totals"]["posts"] == 1
+    # Counted with the rest once recounted, as after writing around the app.
+    result = runner.invoke(args=["stats", "recount"])
+    assert result.exit_code == 0 and "Recounted 3 documents." in result.output
     assert client.get("/api/stats").get_json()["data"]["totals"]["posts"] == 2
 
 

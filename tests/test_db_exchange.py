@@ -188,8 +188,9 @@ def test_a_folder_that_cannot_be_loaded_whole_is_not_loaded_at_all(
     assert message in result.output
     assert "Traceback" not in result.output
     with empty_app.app_context():
+        # The counters of an empty blog (all zero) are not content.
         assert all(get_db()[name].count_documents({}) == 0
-                   for name in get_db().list_collection_names())
+                   for name in get_db().list_collection_names() if name != "counter")
 
 
 def test_an_import_from_a_folder_without_an_export_says_so(tmp_path, empty_app):

@@ -88,6 +88,30 @@ def test_a_focused_field_has_an_outline_of_3_to_1(live_server, page, site, role,
         assert contrast(look["outline"], look["field"]) >= MIN_FOCUS_CONTRAST, look
 
 
+# Each field's edge and the colour around it, for the fields a person types into.
+FIELD_EDGES = """() => [...document.querySelectorAll(
+    'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), main select, main textarea')]
+  .map((field) => {
+    let behind = field.parentElement;
+    while (behind && /rgba\\(.*, 0\\)|transparent/.test(getComputedStyle(behind).backgroundColor)) {
+      behind = behind.parentElement;
+    }
+    return {name: field.name, edge: getComputedStyle(field).borderTopColor,
+            behind: behind ? getComputedStyle(behind).backgroundColor : "rgb(255, 255, 255)"};
+  })"""
+
+
+@pytest.mark.parametrize("role, path", [("visitor", "/auth/register"), ("user", "/posts/new")])
+def test_a_field_s_edge_stands_out_at_3_to_1(live_server, page, site, role, path):
+    """A field is found by its border (WCAG 2.1, 1.4.11), before it has the focus."""
+    if role != "visitor":
+        log_in(page, live_server, site.emails[role])
+    page.goto(f"{live_server}{path}")
+    edges = page.evaluate(FIELD_EDGES)
+    assert edges, "no field on the page"
+    for edge in edges:
+        assert contrast(edge["edge"], edge["behind"]) >= MIN_FOCUS_CONTRAST, edge
+
 # Every change to the panel, as a list of what changed.
 WATCH_PANEL = """() => {
   window.panelChanges = [];

@@ -6,6 +6,8 @@ from blog.commands.database import db_cli
 from blog.commands.points import points_cli
 from blog.commands.search import search_cli
 from blog.commands.seed import seed_cli
+from blog.commands.stats import stats_cli
 from blog.commands.users import create_admin, users_cli
 
-COMMANDS = (create_admin, users_cli, seed_cli, db_cli, search_cli, points_cli, activity_cli)
+COMMANDS = (create_admin, users_cli, seed_cli, db_cli, search_cli, points_cli, activity_cli,
+            stats_cli)

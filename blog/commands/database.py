@@ -10,7 +10,8 @@ from blog.cache.values import forget
 from blog.commands.base import CommandGroup
 from blog.models import User, document_classes, ensure_indexes as create_indexes
 from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, user_group
-from blog.services import indexes
+from blog.models.counter import Counter
+from blog.services import counts as counters, indexes
 from blog.store import connection, exchange
 
 db_cli = CommandGroup("db", help="Database maintenance.")
@@ -75,10 +76,13 @@ def export_database(folder):
 def import_database(folder, replace):
     """Load an export (FOLDER/<collection>.jsonl) into the configured database."""
     db = get_db()
+    # The counters are not content: they are counted again from what is imported.
+    derived = Counter._get_collection_name()
     try:
         collections = exchange.exported_collections(folder)
+        collections.pop(derived, None)
         occupied = [name for name in exchange.collection_names(db)
-                    if db[name].estimated_document_count()]
+                    if name != derived and db[name].estimated_document_count()]
         if occupied and not replace:
             raise exchange.ExchangeError(
                 f"The database already holds documents (in {', '.join(occupied)}). Import "
@@ -86,10 +90,11 @@ def import_database(folder, replace):
         counts = exchange.check(collections, _unique_keys())
         users_before = db["user"].distinct("_id") if replace else []
         with connection.bulk_writes():
-            for name in occupied:
+            for name in [*occupied, derived]:
                 db.drop_collection(name)
             exchange.load(db, collections)
         create_indexes()
+        counters.recount()
     except (exchange.ExchangeError, OSError, PyMongoError) as error:
         raise click.ClickException(f"Could not import: {error}") from None
     users = set(users_before) | set(User.objects.scalar("id"))

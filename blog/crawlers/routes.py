@@ -8,6 +8,7 @@ from blog.cache.values import cached
 from blog.models import Post
 from blog.models.base import TAG_COUNTS
 from blog.models.post import last_change
+from blog.services import counts
 from blog.web.links import external_url
 
 bp = Blueprint("crawlers", __name__)
@@ -20,7 +21,7 @@ PRIVATE_PATHS = ("/admin", "/settings", "/auth", "/search", "/me", "/api")
 @bp.route("/sitemap.xml")
 @cached_page
 def sitemap():
-    tags = cached(TAG_COUNTS, Post.tag_counts, timeout=visible_posts_lifetime)
+    tags = cached(TAG_COUNTS, counts.tag_counts, timeout=visible_posts_lifetime)
     room = MAX_URLS - 1 - min(len(tags), MAX_URLS // 2)
     posts = (Post.visible().only("slug", "published_at", "updated_at").limit(room)
              .as_pymongo())

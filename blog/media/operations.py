@@ -104,7 +104,10 @@ def quota_bytes():
 
 
 def used_bytes(owner):
-    return Image.objects(owner=owner).sum("stored_bytes")
+    """The bytes ``owner``'s images take, thumbnails included."""
+    totals = list(Image.objects(owner=owner).aggregate(
+        [{"$group": {"_id": None, "total": {"$sum": "$stored_bytes"}}}]))
+    return totals[0]["total"] if totals else 0
 
 
 def _check_quota(used, adding):

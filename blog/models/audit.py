@@ -1,7 +1,7 @@
 """The audit history: one entry per change, login or transfer, never edited."""
 from mongoengine import DateTimeField, DictField, ObjectIdField, StringField
 
-from blog.models.base import STATISTICS, BlogDocument, utcnow
+from blog.models.base import BlogDocument, utcnow
 from blog.models.querysets import BlogQuerySet
 
 ACTIONS = ("create", "update", "delete", "login", "login_failed", "logout", "role_change",
@@ -57,9 +57,6 @@ class AuditLog(BlogDocument):
 
     def __str__(self):
         return f"{self.actor} {self.action} {self.collection} {self.label}"
-
-    def stale_groups(self, created=False):
-        return (STATISTICS,)
 
     def save(self, *args, **kwargs):
         if not self._created:

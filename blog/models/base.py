@@ -36,6 +36,11 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def month_name(moment):
+    """The calendar month of ``moment`` as counters name it: ``2026-11``."""
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
 def aware(moment):
     """``moment`` in UTC with its time zone: the embedded store gives back naive UTC times."""
     if moment is None or moment.tzinfo is not None:
@@ -56,6 +61,13 @@ class BlogDocument(Document):
     def stale_groups(self, created=False):
         """The cached groups that saving (``created`` when new) or deleting this makes stale."""
         return ()
+
+    def counted(self, now=None):
+        """What this document adds to the counters (blog.models.counter), as
+        ``{(kind, name): amount}``: the counters hold the sum over every document.
+        ``now`` asks for the amounts as shown at that moment, where they depend on
+        time (a scheduled post); None, as stored."""
+        return {}
 
     def validate(self, clean=True):
         """Validate as MongoEngine does, once control characters are out of every string.

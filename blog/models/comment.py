@@ -15,7 +15,9 @@ from mongoengine import (
     CASCADE, NULLIFY, DateTimeField, DoesNotExist, ReferenceField, StringField, ValidationError,
 )
 
-from blog.models.base import PAGES, STATISTICS, TimestampedDocument, aware, utcnow
+from blog.models.base import (
+    PAGES, STATISTICS, TimestampedDocument, aware, month_name, utcnow,
+)
 from blog.models.post import Post
 from blog.models.user import User
 from blog.text.markdown import TooComplex, link_count, plain_text, render_comment_markdown
@@ -89,6 +91,13 @@ class Comment(TimestampedDocument):
         if "visible" in (self.status, self._stored_status):
             return (PAGES, STATISTICS)
         return (STATISTICS,)
+
+    def counted(self, now=None):
+        """One comment of its status; a visible one also in the month it was written."""
+        amounts = {("comments", self.status): 1}
+        if self.status == "visible" and self.created_at is not None:
+            amounts[("commented", month_name(self.created_at))] = 1
+        return amounts
 
     @property
     def is_visible(self):

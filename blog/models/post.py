@@ -20,7 +20,9 @@ from mongoengine import (
 
 from slugify import slugify as make_slug
 
-from blog.models.base import PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, aware, utcnow
+from blog.models.base import (
+    PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, aware, month_name, utcnow,
+)
 from blog.models.image import Image
 from blog.models.querysets import BlogQuerySet, referenced_id
 from blog.models.user import User
@@ -146,7 +148,6 @@ class Post(TimestampedDocument):
             # visible yet (by publish time), and one status at a time.
             ("author", "-updated_at", "-id", "published_at"),
             ("author", "status", "-updated_at", "-id", "published_at"),
-            "-created_at",                                         # statistics by month
             ("images", "-id"),                                     # the posts showing an image
         ],
         "ordering": ["-published_at", "-created_at"],
@@ -166,6 +167,23 @@ class Post(TimestampedDocument):
 
     def stale_groups(self, created=False):
         return (PAGES, TAG_COUNTS, STATISTICS)
+
+    def counted(self, now=None):
+        """One post of its status, written in its month; once visible (stored: once
+        published), one more for its month of publication, each of its tags and its author."""
+        visible = self.status == "published" and self.published_at is not None and (
+            now is None or aware(self.published_at) <= now)
+        status = "scheduled" if self.status == "published" and not visible else self.status
+        amounts = {("posts", status): 1}
+        if self.created_at is not None:
+            amounts[("written", f"{month_name(self.created_at)} {status}")] = 1
+        if visible:
+            amounts[("published", month_name(self.published_at))] = 1
+            amounts.update({("tag", tag): 1 for tag in self.tags or ()})
+            author = self._author_id()
+            if author is not None:
+                amounts[("author", str(author))] = 1
+        return amounts
 
     @property
     def is_visible(self):
@@ -344,19 +362,6 @@ class Post(TimestampedDocument):
                                             "count": {"$sum": 1}}}])
         found = {row["_id"]: row["count"] for row in rows}
         return {status: found.get(status, 0) for status in SHOWN_STATUSES}
-
-    @classmethod
-    def tag_counts(cls, limit=None):
-        """Tags of visible posts with their counts, most used first."""
-        pipeline = [
-            {"$unwind": "$tags"},
-            {"$group": {"_id": "$tags", "count": {"$sum": 1}}},
-            {"$sort": {"count": -1, "_id": 1}},
-        ]
-        if limit:
-            pipeline.append({"$limit": limit})
-        rows = cls.objects.visible().aggregate(pipeline)
-        return [{"tag": row["_id"], "count": row["count"]} for row in rows]
 
     @classmethod
     def listing(cls):

@@ -2,9 +2,11 @@
 import math
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from mongoengine import QuerySet
 
 MAX_PAGE = 100_000
+DEFAULT_AGGREGATION_TIMEOUT_MS = 5000
 
 
 class PageNotFound(LookupError):
@@ -57,7 +59,19 @@ class Page:
                 "totalPages": self.pages}
 
 
+def aggregation_timeout_ms():
+    if has_app_context():
+        return current_app.config["AGGREGATION_TIMEOUT_MS"]
+    return DEFAULT_AGGREGATION_TIMEOUT_MS
+
+
 class BlogQuerySet(QuerySet):
+    def aggregate(self, pipeline, *more_stages, **options):
+        """MongoEngine's aggregation, stopped by the server after AGGREGATION_TIMEOUT_MS
+        (``maxTimeMS``) with ExecutionTimeout, which the error pages explain."""
+        options.setdefault("maxTimeMS", aggregation_timeout_ms())
+        return super().aggregate(pipeline, *more_stages, **options)
+
     def paginate(self, page, limit, related=()):
         """One page of results and the total.
 

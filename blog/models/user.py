@@ -13,7 +13,9 @@ from mongoengine import (
     StringField, ValidationError,
 )
 
-from blog.models.base import PAGES, STATISTICS, TimestampedDocument, user_group, utcnow
+from blog.models.base import (
+    PAGES, STATISTICS, TimestampedDocument, month_name, user_group, utcnow,
+)
 from blog.text.normalise import without_control_characters
 from blog.text.passwords import guessable
 
@@ -125,6 +127,18 @@ class User(UserMixin, TimestampedDocument):
             return (STATISTICS,)
         # Names show in bylines on every kind of cached page.
         return (user_group(self.pk), PAGES, STATISTICS)
+
+    def counted(self, now=None):
+        """One user of their role, signed up in their month; their age, when given,
+        towards their role's average."""
+        amounts = {("users", self.role): 1}
+        if self.created_at is not None:
+            amounts[("signups", month_name(self.created_at))] = 1
+        age = self.profile.age if self.profile else None
+        if isinstance(age, int):
+            amounts[("age-sum", self.role)] = age
+            amounts[("aged", self.role)] = 1
+        return amounts
 
     def clean(self):
         errors = {}

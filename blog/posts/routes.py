@@ -17,6 +17,7 @@ from blog.models.post import split_tags
 from blog.models.querysets import load_references, referenced_id
 from blog.models.revision import Revision
 from blog.posts.forms import PostForm
+from blog.services import counts
 from blog.text.highlight import stylesheet
 from blog.text.markdown import TooComplex, render_markdown, with_absolute_links
 from blog.web.forms import accepts_images, apply_model_errors, page_arg
@@ -49,7 +50,7 @@ def _post_or_404(slug):
 @cached_page
 def index():
     page = Post.listing().paginate(page_arg(), _per_page(), related=["author"])
-    tags = cached(TAG_COUNTS, Post.tag_counts, timeout=visible_posts_lifetime)
+    tags = cached(TAG_COUNTS, counts.tag_counts, timeout=visible_posts_lifetime)
     return render_template("posts/index.html", page=page, tags=tags[:SIDEBAR_TAGS])
 
 
@@ -217,7 +218,7 @@ def delete(slug):
 @bp.route("/tags/")
 @cached_page
 def tags():
-    tags = cached(TAG_COUNTS, Post.tag_counts, timeout=visible_posts_lifetime)
+    tags = cached(TAG_COUNTS, counts.tag_counts, timeout=visible_posts_lifetime)
     return render_template("posts/tags.html", tags=tags)
 
 

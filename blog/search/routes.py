@@ -8,6 +8,7 @@ from blog.models.base import TAG_COUNTS
 from blog.search.query import MAX_QUERY_LENGTH, SearchQuery, parse_query
 from blog.search.ranking import search_posts
 from blog.search.snippets import snippet
+from blog.services import counts
 from blog.text.markdown import prose_text
 from blog.web.forms import page_arg
 
@@ -45,4 +46,4 @@ def _known_tags(text):
     """The tags in use, when the query names a tag (so that a tag with a space is found)."""
     if "tag:" not in text.lower():
         return None
-    return {row["tag"] for row in cached(TAG_COUNTS, Post.tag_counts)}
+    return {row["tag"] for row in cached(TAG_COUNTS, counts.tag_counts)}

@@ -1,23 +1,20 @@
 """Statistics for the admin dashboard and ``/api/stats``.
 
-Every number comes from an aggregation pipeline that both MongoDB and the
-embedded store run: no ``$sortByCount``, ``$dateTrunc`` or ``$round``. Months
-are calendar months in UTC; the monthly series cover the last
-``MONTHS`` months up to the current one, oldest first, with zeros where
-nothing happened.
+Every number comes from the counters kept current as users and posts change
+(blog.services.counts), so the dashboard reads a few hundred counters, not
+every post and user, whatever the size of the blog. Months are calendar
+months in UTC; the monthly series cover the last ``MONTHS`` months up to the
+current one, oldest first, with zeros where nothing happened.
 """
-from datetime import datetime, timezone
-
 from flask import current_app
 
 from blog.cache.lifetimes import visible_posts_lifetime
 from blog.cache.values import cached
-from blog.models import AuditLog, Post, User
-from blog.models.base import STATISTICS
-from blog.models.comment import Comment
-from blog.models.base import utcnow
-from blog.models.post import SHOWN_STATUSES, shown_status_expression
+from blog.models import AuditLog, User
+from blog.models.base import STATISTICS, utcnow
+from blog.models.post import SHOWN_STATUSES
 from blog.models.user import ROLES
+from blog.services.counts import Counts
 
 MONTHS = 24
 TOP_TAGS = 20
@@ -25,25 +22,38 @@ TOP_AUTHORS = 10
 
 
 def dashboard_stats():
-    """Every statistic, from the cache while no user, post or audit entry has been written
-    and no scheduled post has become visible."""
-    return cached(STATISTICS, compute_stats, timeout=lambda: visible_posts_lifetime(
+    """Every statistic, from the cache while no user or post has been written and no
+    scheduled post has become visible. The number of audit entries, which every login
+    adds to, is read each time (from the collection's metadata, not by counting)."""
+    stats = cached(STATISTICS, compute_stats, timeout=lambda: visible_posts_lifetime(
         current_app.config["STATS_CACHE_TIMEOUT"]))
+    return {**stats, "totals": {**stats["totals"], "auditEntries": AuditLog.objects.count()}}
 
 
 def compute_stats(now=None):
     now = now or utcnow()
-    months = last_months(now, MONTHS)
+    counts = Counts(now)
+    months = [f"{year:04d}-{month:02d}" for year, month in last_months(now, MONTHS)]
+    keys = [("posts", status) for status in SHOWN_STATUSES]
+    keys += [(kind, role) for role in ROLES for kind in ("users", "age-sum", "aged")]
+    keys += [(kind, month) for month in months for kind in ("published", "signups", "commented")]
+    keys += [("comments", status) for status in ("visible", "pending")]
+    keys += [("written", f"{month} {status}") for month in months for status in SHOWN_STATUSES]
+    values = counts.values(keys)
+    by_status = {status: values[("posts", status)] for status in SHOWN_STATUSES}
     return {
-        "totals": totals(now),
-        "usersByRole": users_by_role(),
-        "postsByMonth": published_by_month(months, now),
-        "postsByMonthAndStatus": written_by_month_and_status(months, now),
-        "topTags": Post.tag_counts(TOP_TAGS),
-        "topAuthors": top_authors(TOP_AUTHORS),
-        "signupsByMonth": signups_by_month(months),
-        "commentsByMonth": comments_by_month(months),
-        "pendingComments": Comment.objects(status="pending").count(),
+        "totals": {"users": User.objects.count(), "posts": sum(by_status.values()), **by_status,
+                   "tags": counts.how_many("tag"), "comments": values[("comments", "visible")],
+                   "auditEntries": AuditLog.objects.count()},
+        "usersByRole": users_by_role(values),
+        "postsByMonth": _series(months, values, "published"),
+        "postsByMonthAndStatus": written_by_month_and_status(months, values),
+        "topTags": [{"tag": tag, "count": count} for tag, count in
+                    counts.largest("tag", TOP_TAGS)],
+        "topAuthors": top_authors(counts.largest("author", TOP_AUTHORS)),
+        "signupsByMonth": _series(months, values, "signups"),
+        "commentsByMonth": _series(months, values, "commented"),
+        "pendingComments": values[("comments", "pending")],
     }
 
 
@@ -53,105 +63,38 @@ def last_months(now, count):
     return [(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
 
 
-def _window(months):
-    """The first instant of the first month, and of the month after the last."""
-    (first_year, first_month), (last_year, last_month) = months[0], months[-1]
-    return (datetime(first_year, first_month, 1, tzinfo=timezone.utc),
-            datetime(last_year + last_month // 12, last_month % 12 + 1, 1, tzinfo=timezone.utc))
+def _month(name):
+    year, month = name.split("-")
+    return {"year": int(year), "month": int(month)}
 
 
-def _per_month(documents, date_field, months, split=None):
-    """Counts of ``documents`` (a queryset) per calendar month of ``date_field``, and per
-    value of the expression ``split``."""
-    start, end = _window(months)
-    key = {"year": {"$year": f"${date_field}"}, "month": {"$month": f"${date_field}"}}
-    if split:
-        key["split"] = split
-    pipeline = [
-        {"$match": {date_field: {"$gte": start, "$lt": end}}},
-        {"$group": {"_id": key, "count": {"$sum": 1}}},
-    ]
-    return documents.aggregate(pipeline)
+def _series(months, values, kind):
+    return [{**_month(month), "count": values[(kind, month)]} for month in months]
 
 
-def _zero_filled(months, rows):
-    counts = {(row["_id"]["year"], row["_id"]["month"]): row["count"] for row in rows}
-    return [{"year": year, "month": month, "count": counts.get((year, month), 0)}
-            for year, month in months]
-
-
-def published_by_month(months, now):
-    """Posts visible now, by the month they were published."""
-    rows = _per_month(Post.objects.visible(now), "published_at", months)
-    return _zero_filled(months, rows)
-
-
-def written_by_month_and_status(months, now):
+def written_by_month_and_status(months, values):
     """Posts by the month they were written, split by their status now."""
-    rows = _per_month(Post.objects, "created_at", months, split=shown_status_expression(now))
-    counts = {}
-    for row in rows:
-        key = (row["_id"]["year"], row["_id"]["month"])
-        counts.setdefault(key, {})[row["_id"]["split"]] = row["count"]
     result = []
-    for year, month in months:
-        found = counts.get((year, month), {})
-        split = {status: found.get(status, 0) for status in SHOWN_STATUSES}
-        result.append({"year": year, "month": month, **split, "count": sum(split.values())})
+    for month in months:
+        split = {status: values[("written", f"{month} {status}")] for status in SHOWN_STATUSES}
+        result.append({**_month(month), **split, "count": sum(split.values())})
     return result
 
 
-def comments_by_month(months):
-    """Visible comments, by the month they were written."""
-    return _zero_filled(months, _per_month(Comment.objects(status="visible"), "created_at",
-                                           months))
-
-
-def signups_by_month(months):
-    return _zero_filled(months, _per_month(User.objects, "created_at", months))
-
-
-def users_by_role():
+def users_by_role(values):
     """Every role, with its number of users and their average age (None when no one gave one)."""
-    rows = User.objects.aggregate([
-        {"$group": {"_id": "$role", "count": {"$sum": 1},
-                    "averageAge": {"$avg": "$profile.age"}}},
-    ])
-    found = {row["_id"]: row for row in rows}
     result = []
     for role in ROLES:
-        row = found.get(role, {})
-        age = row.get("averageAge")
-        result.append({"role": role, "count": row.get("count", 0),
-                       "averageAge": round(age, 1) if age is not None else None})
+        aged = values[("aged", role)]
+        result.append({"role": role, "count": values[("users", role)],
+                       "averageAge": round(values[("age-sum", role)] / aged, 1) if aged else None})
     return result
 
 
-def top_authors(limit):
-    """Authors with the most visible posts; ties in id order, so the list is stable."""
-    rows = list(Post.objects.visible().aggregate([
-        {"$group": {"_id": "$author", "count": {"$sum": 1}}},
-        {"$sort": {"count": -1, "_id": 1}},
-        {"$limit": limit},
-    ]))
-    names = {user.pk: user for user in
-             User.objects(pk__in=[row["_id"] for row in rows]).only("name", "email")}
-    return [{"id": str(row["_id"]),
-             "name": names[row["_id"]].name if row["_id"] in names else "(deleted user)",
-             "count": row["count"]} for row in rows]
-
-
-def totals(now):
-    by_status = Post.status_counts(Post.objects, now)
-    tags = list(Post.objects.visible(now).aggregate([
-        {"$unwind": "$tags"}, {"$group": {"_id": "$tags"}}, {"$count": "tags"},
-    ]))
-    return {
-        "users": User.objects.count(),
-        "posts": sum(by_status.values()),
-        **by_status,
-        "tags": tags[0]["tags"] if tags else 0,
-        "comments": Comment.objects(status="visible").count(),
-        "auditEntries": AuditLog.objects.count(),
-    }
-
+def top_authors(rows):
+    """Authors with the most visible posts, from ``[(user id, count)]``; ties in id order."""
+    names = {str(user.pk): user for user in
+             User.objects(pk__in=[user_id for user_id, _ in rows]).only("name", "email")}
+    return [{"id": user_id,
+             "name": names[user_id].name if user_id in names else "(deleted user)",
+             "count": count} for user_id, count in rows]

@@ -20,13 +20,14 @@ _listener = None
 class Query:
     """One query. ``sort`` is ``((field, 1 or -1), …)``; ``limit`` 0 is none;
     ``stages`` are an aggregation's stages after its leading ``$match``
-    (which is ``filter``)."""
+    (which is ``filter``), and ``max_time_ms`` the time it is given."""
     command: str
     collection: str
     filter: Mapping
     sort: tuple = ()
     limit: int = 0
     stages: tuple = ()
+    max_time_ms: int | None = None
 
 
 def set_query_listener(listener):
@@ -52,7 +53,8 @@ def report_find(collection, filter, sort, limit):
 def report_call(command, collection, args, kwargs):
     """Report the query of a collection method called with ``args`` and ``kwargs``."""
     if command == "aggregate":
-        report(_aggregation(collection, list(kwargs.get("pipeline", args[0] if args else []))))
+        report(_aggregation(collection, list(kwargs.get("pipeline", args[0] if args else [])),
+                            kwargs.get("maxTimeMS")))
     elif command in SINGLE_DOCUMENT or command in MANY_DOCUMENTS:
         if command == "distinct":
             filter = args[1] if len(args) > 1 else kwargs.get("filter")
@@ -66,7 +68,7 @@ def report_call(command, collection, args, kwargs):
                      limit))
 
 
-def _aggregation(collection, stages):
+def _aggregation(collection, stages, max_time_ms):
     """An aggregation as the query its first stages make: a leading ``$match``, then the
     ``$sort`` and ``$limit`` that follow it."""
     filter, sort, limit = {}, (), 0
@@ -77,4 +79,4 @@ def _aggregation(collection, stages):
         sort = tuple(rest.pop(0)["$sort"].items())
     if rest and "$limit" in rest[0]:
         limit = rest[0]["$limit"]
-    return Query("aggregate", collection, filter, sort, limit, tuple(stages))
+    return Query("aggregate", collection, filter, sort, limit, tuple(stages), max_time_ms)
