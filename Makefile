@@ -14,11 +14,14 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-# npm brings the sitemap protocol's XSD, which the tests validate /sitemap.xml against.
-$(VENV)/.dev: requirements.txt requirements-dev.txt package-lock.json | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	npm ci --ignore-scripts --no-audit --no-fund --silent
 	touch $@ $(VENV)/.runtime
+
+# npm brings the sitemap protocol's XSD, which the tests validate /sitemap.xml against.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+	touch $@
 
 ## Run the blog on the embedded store, with demo content on first start.
 run: $(VENV)/.runtime
@@ -26,8 +29,8 @@ run: $(VENV)/.runtime
 	FLASK_DEBUG=1 $(BIN)/flask --app app points recover
 	FLASK_DEBUG=1 $(BIN)/flask --app app run --debug --port $(PORT)
 
-## Run the whole test suite (installs Chromium, Redis and Java with apt when missing).
-test: $(VENV)/.dev system-deps
+## Run the whole test suite (installs Chromium, Redis, Java and npm with apt when missing).
+test: system-deps $(VENV)/.dev node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 system-deps:

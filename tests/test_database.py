@@ -1,4 +1,5 @@
 """The three database modes, the embedded store's file, and observability."""
+import http.client
 import json
 import logging
 import os
@@ -218,11 +219,12 @@ def test_log_queries_is_read_from_the_environment(monkeypatch):
 
 
 def answer(url):
-    """The JSON at ``url``, or None while nothing answers there."""
+    """The JSON at ``url``, or None while nothing answers there (or the server went
+    away in the middle of its answer, as the reloader replaces it)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return json.load(response)
-    except OSError:
+    except (OSError, http.client.HTTPException, ValueError):
         return None
 
 

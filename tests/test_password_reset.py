@@ -69,6 +69,16 @@ def test_a_mailed_link_sets_a_new_password(client, auth, app, make_user, mail_se
         assert entry.actor == "ann@example.com", "the owner of the link changed it"
 
 
+
+def test_with_site_url_the_link_names_the_blog_whatever_host_was_asked(app, client, make_user,
+                                                                        mail_server):
+    app.config["SITE_URL"] = "https://blog.example.org/journal"
+    make_user(email="ann@example.com")
+    client.post("/auth/reset", data={"email": "ann@example.com"},
+                headers={"Host": "attacker.example"})
+    link = mail_server.wait_for("ann@example.com")[0].link("/journal/auth/reset/")
+    assert link.startswith("https://blog.example.org/journal/auth/reset/"), link
+
 def test_the_link_works_once(client, make_user, mail_server):
     make_user(email="ann@example.com")
     link = reset_link(client, mail_server, "ann@example.com")

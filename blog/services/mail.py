@@ -20,7 +20,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, g, has_request_context, render_template, request
+from flask import current_app, g, has_request_context, render_template
+
+from blog.web.links import url_adapter
 
 log = logging.getLogger("blog.mail")
 
@@ -44,12 +46,13 @@ def mode():
 class Links:
     """Absolute links to this blog, for messages composed away from a request.
 
-    Built from the request being served: its scheme, and its host, which
-    ``TRUSTED_HOSTS`` vouches for (or ``SERVER_NAME``, which replaces it).
+    They start with ``SITE_URL`` when it is set; otherwise with the scheme and host of
+    the request being served, which ``TRUSTED_HOSTS`` vouches for (or ``SERVER_NAME``,
+    which replaces it).
     """
 
     def __init__(self):
-        self._adapter = current_app.create_url_adapter(request)
+        self._adapter = url_adapter()
 
     def __call__(self, endpoint, **values):
         return self._adapter.build(endpoint, values, force_external=True)

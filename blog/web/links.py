@@ -1,5 +1,5 @@
 """Absolute addresses of the blog's pages, for what is read away from the site: feeds,
-the sitemap, canonical links.
+the sitemap, canonical links, links in mail.
 
 They start with ``SITE_URL`` when it is set, so that a feed's ids and links stay the
 same whatever ``Host`` a request sent; without it, with the scheme and host of the
@@ -7,7 +7,7 @@ request being served (which ``TRUSTED_HOSTS`` vouches for).
 """
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 
 # What a URL's path may hold as it is (RFC 3986's pchar and "/"); the rest is encoded.
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -19,15 +19,20 @@ def site_root():
     return configured if configured else request.host_url.rstrip("/") + request.script_root
 
 
-def external_url(endpoint, **values):
-    """``url_for(endpoint, **values)`` as an absolute address starting with ``site_root()``."""
+def url_adapter():
+    """A URL adapter that builds absolute addresses starting with ``site_root()``; it
+    outlives the request, so a message composed after the answer can use it."""
     configured = current_app.config.get("SITE_URL")
     if not configured:
-        return url_for(endpoint, _external=True, **values)
+        return current_app.create_url_adapter(request)
     parts = urlsplit(configured)
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
-                                       url_scheme=parts.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                    url_scheme=parts.scheme)
+
+
+def external_url(endpoint, **values):
+    """``url_for(endpoint, **values)`` as an absolute address starting with ``site_root()``."""
+    return url_adapter().build(endpoint, values, force_external=True)
 
 
 def external_path(path):
