@@ -2,7 +2,9 @@
 served from one by gunicorn as in production (``gunicorn.conf.py``: one worker, 8 threads).
 
 A store is built with ``flask seed demo`` (50 users, the posts asked for, seed 1)
-and, when asked, GridFS files of random bytes added to a copy of it; built
+and, when asked, GridFS files of random bytes, or photographs uploaded as the
+uploads page stores them (cleaned, resized, with a thumbnail, through
+``ImageField``), added to a copy of it; built
 stores are kept in a folder so that a second benchmark can use them again, and
 each run works on a copy.
 """
@@ -36,6 +38,25 @@ with app.app_context():
 disconnect_db(app)
 """ % GRIDFS_FILE_MB
 
+# Photographs as a camera's noise makes them: about a megabyte each once stored.
+ADD_IMAGES = """
+import io, sys
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+from blog import create_app, disconnect_db
+from blog.media.operations import store_image
+from blog.models import User
+app = create_app({"EMBEDDED_DB_PATH": sys.argv[1], "SECRET_KEY": "bench"})
+with app.app_context():
+    owner, stored = User.objects.order_by("created_at").first(), 0
+    while stored < int(sys.argv[2]) * 1_000_000:
+        photo = io.BytesIO()
+        Image.effect_noise((1600, 1000), 40).convert("RGB").save(photo, "JPEG", quality=90)
+        photo.seek(0)
+        stored += store_image(owner, FileStorage(photo, filename="photo.jpg")).stored_bytes
+disconnect_db(app)
+"""
+
 
 @contextlib.contextmanager
 def stores_folder(kept=None):
@@ -65,20 +86,23 @@ def environment(store, **settings):
     return env
 
 
-def store_with(folder, posts, gridfs_mb=0):
-    """A copy of a store of ``posts`` demo posts (and ``gridfs_mb`` MB of GridFS files),
-    built in ``folder`` the first time it is asked for."""
-    name = f"posts-{posts}" + (f"-gridfs-{gridfs_mb}" if gridfs_mb else "")
+def store_with(folder, posts, gridfs_mb=0, images_mb=0):
+    """A copy of a store of ``posts`` demo posts (and ``gridfs_mb`` MB of GridFS files, or
+    ``images_mb`` MB of uploaded images), built in ``folder`` the first time it is asked for."""
+    name = (f"posts-{posts}" + (f"-gridfs-{gridfs_mb}" if gridfs_mb else "")
+            + (f"-images-{images_mb}" if images_mb else ""))
     built = os.path.join(folder, name + ".db")
     if not os.path.exists(built):
         started = time.perf_counter()
         building = os.path.join(folder, name + ".building.db")
         _remove_store(building)
         env = environment(building)
-        if gridfs_mb:
+        if gridfs_mb or images_mb:
             os.replace(store_with(folder, posts), building)
-            subprocess.run([sys.executable, "-c", ADD_GRIDFS, building,
-                            str(gridfs_mb // GRIDFS_FILE_MB)], cwd=ROOT, env=env, check=True)
+            script, amount = ((ADD_GRIDFS, gridfs_mb // GRIDFS_FILE_MB) if gridfs_mb
+                              else (ADD_IMAGES, images_mb))
+            subprocess.run([sys.executable, "-c", script, building, str(amount)], cwd=ROOT,
+                           env=env, check=True)
         else:
             subprocess.run([sys.executable, "-m", "flask", "--app", "app", "seed", "demo",
                             "--users", str(USERS), "--posts", str(posts), "--seed", "1"],
@@ -86,7 +110,8 @@ def store_with(folder, posts, gridfs_mb=0):
         os.replace(building, built)
         _remove_store(building)
         print(f"built a store of {posts:,} posts"
-              f"{f' and {gridfs_mb} MB of GridFS files' if gridfs_mb else ''} in "
+              f"{f' and {gridfs_mb} MB of GridFS files' if gridfs_mb else ''}"
+              f"{f' and {images_mb} MB of uploaded images' if images_mb else ''} in "
               f"{time.perf_counter() - started:.0f} s ({os.path.getsize(built) / 2**20:.0f} MB)",
               flush=True)
     copy = os.path.join(folder, f"run-{name}.db")

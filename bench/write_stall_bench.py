@@ -1,7 +1,8 @@
 """How long a write makes the other requests wait, on the embedded store.
 
 For each size (10,000 and 50,000 demo posts by default, with 50 MB of GridFS
-files in the store as well), gunicorn serves the blog (``gunicorn.conf.py``: one
+files in the store as well; with ``--images-mb``, a store without images and then
+the same store with that many MB of uploaded images), gunicorn serves the blog (``gunicorn.conf.py``: one
 worker, 8 threads) while four readers fetch posts through the JSON API
 (``/api/posts/<slug>``: a lookup by a unique key, whose own cost does not grow
 with the store) as fast as they can: first with nothing else going on (the
@@ -12,8 +13,8 @@ read spent in the store (its ``Server-Timing``: waiting for the store's lock
 included, the HTTP and Python around it not); and the writer's save times.
 Not a test.
 
-    python bench/write_stall_bench.py [--sizes 10000,50000] [--gridfs-mb 50] [--seconds 20]
-                                      [--stores DIR]
+    python bench/write_stall_bench.py [--sizes 10000,50000] [--gridfs-mb 50] [--images-mb 50]
+                                      [--seconds 20] [--stores DIR]
 """
 import argparse
 import json
@@ -92,15 +93,17 @@ def phase(port, slugs, seconds, writing):
     return latencies, in_store, saves
 
 
-def measure(posts, args):
-    store = store_with(args.stores, posts, args.gridfs_mb)
+def measure(posts, args, gridfs_mb=0, images_mb=0):
+    store = store_with(args.stores, posts, gridfs_mb, images_mb)
     port = free_port()
     with Server(store, port):
         listing = json.loads(Client(port).get("/api/posts?limit=100")[2])
         slugs = [item["slug"] for item in listing["data"]]
         for slug in slugs:
             Client(port).get(f"/api/posts/{slug}")
-        print(f"\n{posts:,} posts, {args.gridfs_mb} MB of GridFS files, {READERS} readers:")
+        stored = (f"{images_mb} MB of uploaded images" if images_mb
+                  else f"{gridfs_mb} MB of GridFS files")
+        print(f"\n{posts:,} posts, {stored}, {READERS} readers:")
         for name, writing in (("no writer (baseline)", False),
                               (f"a save every {WRITE_EVERY:.0f} s", True)):
             latencies, in_store, saves = phase(port, slugs, args.seconds, writing)
@@ -116,13 +119,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000")
     parser.add_argument("--gridfs-mb", type=int, default=50)
+    parser.add_argument("--images-mb", type=int, default=0,
+                        help="compare a store without images with one holding this many MB")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--stores", help="keep the stores built here, to use them again")
     args = parser.parse_args()
     with stores_folder(args.stores) as folder:
         args.stores = folder
         for posts in (int(size) for size in args.sizes.split(",")):
-            measure(posts, args)
+            if args.images_mb:
+                measure(posts, args)
+                measure(posts, args, images_mb=args.images_mb)
+            else:
+                measure(posts, args, gridfs_mb=args.gridfs_mb)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from blog.errors import register_error_handlers
 from blog.extensions import compress, csrf, limiter, login_manager
 from blog.health import readiness
 from blog.health.routes import bp as health_bp
+from blog.media import operations as media
+from blog.media.routes import bp as media_bp
 from blog.posts.routes import bp as posts_bp
 from blog.revisions import operations as revisions
 from blog.revisions.routes import bp as revisions_bp
@@ -31,11 +33,13 @@ from blog.store import connection
 from blog.users.routes import bp as users_bp
 from blog.text.highlight import stylesheet
 from blog.web import deadline, fingerprints, timing
+from blog.web.forms import allow_image_uploads
 from blog.web.security import add_security_headers, trust_proxies
 from blog.web.templating import register_template_helpers
 
 BLUEPRINTS = (auth_bp, accounts_bp, posts_bp, comments_bp, revisions_bp, search_bp, users_bp,
-              comment_queue_bp, admin_bp, api_bp, admin_api_bp, health_bp, crawlers_bp)
+              media_bp, comment_queue_bp, admin_bp, api_bp, admin_api_bp, health_bp,
+              crawlers_bp)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,6 +63,8 @@ def create_app(test_config=None):
     pages.init_app(app, finish=compress.after_request)
     login_manager.init_app(app)
     login_manager.user_loader(sessions.load_user)
+    # Before CSRF's check, which reads the form.
+    app.before_request(allow_image_uploads)
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
@@ -73,12 +79,13 @@ def create_app(test_config=None):
     register_template_helpers(app)
     fingerprints.init_app(app, generated={"posts.code_stylesheet": stylesheet})
 
-    # The audit history, the counters, the cache and the posts' revisions follow every
-    # save and delete.
+    # The audit history, the counters, the cache, the posts' revisions and their images
+    # follow every save and delete.
     audit.connect_signals()
     counts.connect_signals()
     invalidation.connect_signals()
     revisions.connect_signals()
+    media.connect_signals()
 
     deadline.init_app(app)
     readiness.init_app(app)

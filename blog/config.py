@@ -1,11 +1,14 @@
 """Settings, from defaults, the environment and ``create_app(test_config)``."""
 import math
 import os
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 MAIL_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+# A host name (with a port if need be), as IMAGE_HOSTS lists them.
+HOST_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$")
 COMMENT_MODERATION_CHOICES = ("first", "all", "none")
 
 
@@ -114,6 +117,14 @@ class Config:
     # Wrong current passwords on the account settings pages, per account.
     PASSWORD_CHECK_FAILURES = "5 per 15 minutes"
 
+    # The largest image file one upload may send (413 past it), and how much each person's
+    # images may take in all, thumbnails included.
+    MAX_IMAGE_BYTES = 5_000_000
+    MEDIA_QUOTA_MB = 100
+    # Hosts whose images posts may show (a JSON list as FLASK_IMAGE_HOSTS); images from any
+    # other host are shown as links, so that no one else learns who reads the blog.
+    IMAGE_HOSTS = []
+
 
 def load_config(app, test_config):
     """Defaults, then environment variables, then ``test_config``."""
@@ -158,6 +169,7 @@ def load_config(app, test_config):
     if isinstance(candidates, bool) or not isinstance(candidates, int) or candidates < 1:
         raise ConfigurationError(
             f"SEARCH_CANDIDATES must be a whole number from 1 up, not {candidates!r}.")
+    _check_image_settings(app.config)
     _check_comment_settings(app.config)
     app.config["SITE_URL"] = _site_url(app.config.get("SITE_URL"))
     for key in ("MONGODB_TIMEOUT_MS", "MONGODB_CONNECT_TIMEOUT_MS", "MONGODB_REQUEST_TIMEOUT_MS",
@@ -172,6 +184,18 @@ def load_config(app, test_config):
         timeout = app.config["CACHE_SOCKET_TIMEOUT"]
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
             "socket_timeout": timeout, "socket_connect_timeout": timeout})
+
+
+def _check_image_settings(config):
+    for key in ("MAX_IMAGE_BYTES", "MEDIA_QUOTA_MB"):
+        config[key] = _positive_number(key, config[key])
+    hosts = config["IMAGE_HOSTS"]
+    if not isinstance(hosts, list) or not all(
+            isinstance(host, str) and HOST_NAME.match(host) for host in hosts):
+        raise ConfigurationError(
+            f"IMAGE_HOSTS must be a JSON list of host names, like "
+            f'FLASK_IMAGE_HOSTS=\'["images.example.org"]\', not {hosts!r}.')
+    config["IMAGE_HOSTS"] = [host.lower() for host in hosts]
 
 
 def _check_comment_settings(config):

@@ -12,11 +12,15 @@ import re
 from dataclasses import dataclass
 
 from blog.models import document_classes
+from blog.models.image import GRIDFS_COLLECTION
 
-# GridFS collections are indexed by the driver, not by a document's meta.
+# GridFS collections are indexed by the driver, not by a document's meta: its default
+# collections and the images'.
 GRIDFS_INDEXES = {
-    "fs.files": [{"fields": [("filename", 1), ("uploadDate", 1)]}],
-    "fs.chunks": [{"fields": [("files_id", 1), ("n", 1)], "unique": True}],
+    f"{prefix}.{collection}": specs for prefix in ("fs", GRIDFS_COLLECTION)
+    for collection, specs in (
+        ("files", [{"fields": [("filename", 1), ("uploadDate", 1)], "unique": False}]),
+        ("chunks", [{"fields": [("files_id", 1), ("n", 1)], "unique": True}]))
 }
 EQUALITY_OPERATORS = {"$eq", "$in", "$all"}
 NEGATIONS = {"$ne", "$nin"}

@@ -8,13 +8,20 @@ later is visited without being listed here; a route whose argument has no
 value fails, naming it, rather than being left out. ``walk`` visits them in a
 browser as a visitor, a user or an admin, and hands each HTML page to a check.
 """
+import io
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from bson import ObjectId
+from werkzeug.datastructures import FileStorage
+
+from blog.media.operations import store_image
+from blog.models import User
 from blog.models.comment import Comment
 from blog.services import tokens
 from conftest import PASSWORD
+from images import image_bytes, upload
 
 ROLES = ("visitor", "user", "admin")
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
@@ -62,6 +69,20 @@ def build_site(app, make_user, make_post):
         "title": long_post.title, "content": LONG_POST + " Updated at the very end.",
         "tags": ", ".join(tags), "status": "published"})
     writer_client.post(f"/users/{reader.pk}/kudos", data={"points": "15"})
+    # A post with a cover and an image in its text, and an avatar for the writer (set
+    # directly, so that the history's only edit stays the one above).
+    picture, cover = (writer_client.post("/media", data={"file": upload(data, name)},
+                                         headers={"Accept": "application/json"}
+                                         ).get_json()["data"]
+                      for data, name in ((image_bytes("JPEG", 900, 600), "harbour at dawn.jpg"),
+                                         (image_bytes("PNG", 1200, 630), "cover.png")))
+    make_post(writer, title="The harbour at dawn, in pictures", tags=["photography"],
+              content=f"Boats coming in.\n\n![The harbour at dawn]({picture['url']})",
+              cover=ObjectId(cover["id"]))
+    with app.app_context():
+        avatar = store_image(writer, FileStorage(io.BytesIO(image_bytes("JPEG", 400, 300)),
+                                                 "me.jpg"), kind="avatar")
+        User.objects(pk=writer.pk).update_one(set__avatar=avatar.pk)
     reader_client = app.test_client()
     reader_client.post("/auth/login", data={"email": reader.email, "password": PASSWORD})
     admin_client = app.test_client()
@@ -93,7 +114,8 @@ def build_site(app, make_user, make_post):
         values={"slug": [long_post.slug, draft.slug], "tag": ["zero-downtime deploys"],
                 "user_id": [str(writer.pk)], "filename": ["css/site.css"],
                 # The writer's edit above kept the long post's first version.
-                "number": ["1"], "token": [token], "comment_id": [str(comment.pk)]},
+                "number": ["1"], "token": [token], "image_id": [picture["id"]],
+                "comment_id": [str(comment.pk)]},
         queries={"search.results": {"q": "caching"}})
 
 

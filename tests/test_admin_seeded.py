@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from blog.models import AuditLog
+from blog.models.image import Image
 from stats_truth import comments_as_dicts, documents_as_dicts, ground_truth
 
 SEED_ARGS = ["seed", "demo", "--users", "30", "--posts", "200", "--seed", "42"]
@@ -30,11 +31,15 @@ def test_stats_match_the_documents_of_the_demo_seed(seeded_by_command, make_user
 
 
 def test_the_demo_seed_leaves_one_summary_entry(seeded_by_command):
-    """One entry for the seeded users, posts and comments; the demo admin's account has its
-    own."""
+    """One entry for the seeded users, posts, comments and pictures (some posts' covers, some
+    users' avatars); the demo admin's account has its own."""
     admin_created, summary = AuditLog.objects(actor="cli").order_by("at")
     assert (admin_created.action, admin_created.label) == ("create", "admin@example.com")
-    assert summary.action == "create" and summary.collection == "comment,post,user"
-    assert summary.label == "seed demo --seed 42: 200 comments, 200 posts, 30 users"
-    assert summary.changes == {"comment": [0, 200], "post": [0, 200], "user": [1, 31]}
+    images = Image.objects.count()
+    assert images > 0
+    assert summary.action == "create" and summary.collection == "comment,image,post,user"
+    assert summary.label == (f"seed demo --seed 42: 200 comments, {images} images, 200 posts, "
+                             "30 users")
+    assert summary.changes == {"comment": [0, 200], "image": [0, images], "post": [0, 200],
+                               "user": [1, 31]}
     assert summary.document_id is None

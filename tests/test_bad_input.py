@@ -6,6 +6,7 @@ and form field of every route in ``app.url_map``, with real and hostile path
 arguments, logged out, as a user and as an admin. Afterwards every stored user,
 post and audit entry must still obey the rules the models enforce.
 """
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -17,15 +18,19 @@ import pytest
 from bson import ObjectId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import FileStorage
 
 from blog.models import AuditLog, Post, Transfer, User
 from blog.models.comment import STATUSES as COMMENT_STATUSES
 from blog.models.comment import Comment
 from blog.models.post import MAX_TITLE, STATUSES, normalise_tags
 from blog.models.revision import Revision
+from blog.media.operations import store_image
+from blog.models.image import Image
 from blog.models.user import ROLES, STARTING_POINTS, normalise_email
 from blog.services import tokens
 from conftest import PASSWORD
+from images import image_bytes, photo_with_location
 
 settings.register_profile(
     "bad-input", max_examples=150, deadline=None,
@@ -44,7 +49,8 @@ class Inputs:
 
 
 AUDIT_FILTERS = ("action", "collection", "actor", "document", "from", "to", "page")
-POST_FORM = Inputs(form=("title", "content", "tags", "status", "publish_at", "save"),
+POST_FORM = Inputs(form=("title", "content", "tags", "status", "publish_at", "save", "cover",
+                         "remove_cover"),
                    extra=("preview", "author", "slug", "published_at"))
 # What each endpoint reads.
 INPUTS = {
@@ -82,7 +88,7 @@ INPUTS = {
     "search.results": Inputs(query=("q", "page")),
     "users.profile": Inputs(query=("page",)),
     "users.kudos": Inputs(form=("points", "next")),
-    "users.settings": Inputs(form=("name", "bio", "age", "website"),
+    "users.settings": Inputs(form=("name", "bio", "age", "website", "avatar", "remove_avatar"),
                              extra=("role", "email", "points", "session_token")),
     "api.posts": Inputs(query=("q", "tag", "author", "page", "limit")),
     "api.post": Inputs(),
@@ -97,6 +103,11 @@ INPUTS = {
     "accounts.confirm_email": Inputs(),
     "accounts.export": Inputs(),
     "accounts.delete_account": Inputs(form=("password", "confirm"), extra=("email",)),
+    "media.uploads": Inputs(query=("page", "uploaded")),
+    "media.upload": Inputs(form=("file", "alt")),
+    "media.image": Inputs(),
+    "media.thumbnail": Inputs(),
+    "media.delete": Inputs(),
     "posts.add_comment": Inputs(form=("body", "parent"), extra=("status", "author", "post")),
     "comments.edit": Inputs(form=("body",), extra=("status", "author")),
     "comments.delete": Inputs(form=("next",)),
@@ -135,6 +146,27 @@ ACCEPTED = {
     "body": ["Nice post.", "[a](javascript:alert(1)) <script>x</script> ![i](https://a.b/c)"],
     "parent": [""],
 }
+
+
+@dataclass(frozen=True)
+class FileSample:
+    """A file a form's file field sends (made afresh for each request)."""
+    filename: str
+    data: bytes
+
+    def sent(self):
+        return (io.BytesIO(self.data), self.filename)
+
+
+IMAGE_FILES = [
+    FileSample("photo.jpg", photo_with_location()), FileSample("../../etc/passwd", image_bytes()),
+    FileSample("<script>alert(1)</script>.gif", image_bytes("GIF")),
+    FileSample("notes.png", b"just words"), FileSample("x.svg", b"<svg><script>1</script></svg>"),
+    FileSample("cut.png", image_bytes()[:300]), FileSample("a\x00b.webp", image_bytes("WEBP")),
+]
+ACCEPTED.update({"file": IMAGE_FILES, "cover": IMAGE_FILES, "avatar": IMAGE_FILES,
+                 "alt": ["A harbour at dawn", "[brackets] and \\"],
+                 "remove_cover": ["", "1"], "remove_avatar": ["", "1"]})
 # Past the 1 MB request limit (413), or past each field's own limit.
 HUGE = ["é" * 600_000, "w " * 60_000]
 TEXT = st.text(max_size=120)
@@ -176,6 +208,10 @@ def world(app, admin, make_user, make_post):
         for words in ("Second words.", "Third words."):
             posts[0].content = words
             posts[0].save()
+        # An image of the reader's that their post shows, and one of the admin's.
+        image_ids = [str(stored_image(reader).pk), str(stored_image(admin).pk)]
+        posts[0].content = f"Third words. ![a picture](/media/{image_ids[0]})"
+        posts[0].save()
     comments = [Comment(post=posts[0], author=reader, body="The reader's own comment.",
                         status="visible"),
                 Comment(post=posts[3], author=other, body="Waiting.", status="pending")]
@@ -194,7 +230,12 @@ def world(app, admin, make_user, make_post):
         "number": ["1", "2", "3", "0", "999999999", "1000000000", "99999999999999999999"],
         "filename": ["css/site.css", "js/activity.js", "../blog/config.py",
                      "..%2f..%2fapp.py", "/etc/passwd"],
+        "image_id": image_ids + [str(ObjectId())],
     }
+
+
+def stored_image(owner):
+    return store_image(owner, FileStorage(io.BytesIO(image_bytes()), "picture.png"))
 
 
 def restore(world):
@@ -276,7 +317,10 @@ def send(client, draw, world, rule, method):
     form = form_fields(draw, inputs)
     if form and draw(st.sampled_from([False] * 7 + [True]), label="one huge field"):
         form[sorted(form)[0]] = draw(st.sampled_from(HUGE), label="huge value")
-    return path, form, client.post(path, query_string=query, data=form)
+    sent = {name: value.sent() if isinstance(value, FileSample) else value
+            for name, value in form.items()}
+    headers = {"Accept": "application/json"} if draw(st.booleans(), label="asks for JSON") else {}
+    return path, form, client.post(path, query_string=query, data=sent, headers=headers)
 
 
 @pytest.mark.parametrize("body", [{"email": True, "password": ["x"]}, False, " ", [1, 2],
@@ -439,6 +483,13 @@ def assert_stored_data_is_valid(passwords):
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", raw["slug"]), raw["slug"]
         assert raw["author"] in user_ids
         assert not unsafe_markup(raw.get("html", "")), unsafe_markup(raw["html"])
+
+    for raw in Image._get_collection().find():
+        image = Image.objects.get(pk=raw["_id"])
+        image.validate()
+        assert raw.get("owner") is None or raw["owner"] in user_ids
+        assert image.file.read(), "an image's file is there as long as the image"
+        assert not control_characters(raw)
 
     for raw in Revision._get_collection().find():
         Revision.objects.get(pk=raw["_id"]).validate()

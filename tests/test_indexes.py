@@ -23,6 +23,7 @@ from blog.services import counts, tokens
 from blog.store.queries import set_query_listener
 from conftest import OUTPUT, PASSWORD, ROOT
 from index_rules import branches, declared_indexes, serving_index, suggested_index
+from images import image_bytes, upload
 from pages import build_site, page_urls
 
 POSTS = 300
@@ -44,6 +45,10 @@ UNBOUNDED = {
     ("post", "aggregate", ("author",)):
         "a writer's dashboard counts their own posts by status, and the admin's list of 25 "
         "users their posts, from the author index",
+    ("post", "find", ("author", "images")):
+        "deleting an account asks once which of the person's images others' posts show",
+    ("post", "find", ("images",)):
+        "deleting a post, or changing its cover, asks once which of its images others show",
     ("comment", "find", ("author",)): "an account's export and deletion read the person's "
                                       "own comments, once, on their request",
     ("comment", "find", ("_id", "post")): "deleting a post deletes its comments, each audited",
@@ -127,7 +132,7 @@ def write_through_every_form(app, site, make_user):
          {"email": writer.email, "password": PASSWORD})
     post("posts.new", as_writer, "/posts/new", {
         "title": "Indexes, written today", "content": "Words.", "tags": "python, databases",
-        "status": "draft"})
+        "status": "draft", "cover": upload(image_bytes("JPEG"), "cover.jpg")})
     fresh = as_writer.get("/me/posts?status=draft")
     slug = re.search(r'href="/posts/(indexes-written-today[^"/]*)"', fresh.text)[1]
     post("posts.edit", as_writer, f"/posts/{slug}/edit", {
@@ -160,6 +165,10 @@ def write_through_every_form(app, site, make_user):
     as_writer = log_in(app, writer.email)
     post("accounts.change_email", as_writer, "/settings/email", {
         "email": "katherine.new@example.com", "current_password": PASSWORD})
+    post("media.upload", as_leaver, "/media", {"file": upload(image_bytes(), "kept.png")})
+    spare = as_leaver.post("/media", data={"file": upload(image_bytes(), "spare.png")},
+                           headers={"Accept": "application/json"}).get_json()["data"]
+    post("media.delete", as_leaver, f"/media/{spare['id']}/delete", {})
     post("accounts.delete_account", as_leaver, "/settings/delete", {
         "password": PASSWORD, "confirm": "delete"})
     post("auth.logout", as_admin, "/auth/logout", {})

@@ -98,3 +98,28 @@ def test_pages_cost_the_same_with_5_or_50_posts(app, client, auth, site, count_o
     many = {url: count_operations(client, url.format(author=author.pk)) for url in pages}
     assert few == many
     assert max(many.values()) <= 6
+
+
+def test_the_uploads_page_and_images_cost_the_same_with_2_or_20_uploads(
+        app, client, auth, make_user, make_post, count_operations):
+    from images import image_bytes, upload
+    owner = make_user(email="ann@example.com", name="Ann")
+    auth.login()
+
+    def add(count):
+        for number in range(count):
+            data = client.post("/media", data={"file": upload(image_bytes("PNG", 40 + number, 30))},
+                               headers={"Accept": "application/json"}).get_json()["data"]
+            make_post(owner, title=f"Showing {number}", content=data["markdown"])
+        return data
+    first = add(2)
+    urls = ["/media", first["url"], first["thumbnailUrl"]]
+    few = {url: count_operations(client, url) for url in urls}
+    add(18)
+    many = {url: count_operations(client, url) for url in urls}
+    assert few == many
+    # The image's description, GridFS's file and its chunks (the login's user aside).
+    assert many[first["url"]] <= 4 and many["/media"] <= 8
+    visitor = app.test_client()
+    visitor.get(first["url"])
+    assert count_operations(visitor, first["url"]) == 3

@@ -110,5 +110,6 @@ def test_long_ordinary_writing_renders_in_full():
     assert 30_000 < len(text) < 40_000
     html = render_markdown(text)
     assert html.count("<h2>") == 60 and html.count("<table>") == 60
-    assert html.count('<a href="https://example.com/') == 60 and "<s>spilling</s>" in html
+    # Each part's link, and its figure: an image from another host is shown as a link.
+    assert html.count('<a href="https://example.com/') == 120 and "<s>spilling</s>" in html
     assert "It's \"simple\" – and it works…" in html

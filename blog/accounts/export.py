@@ -3,12 +3,14 @@
 Never the password hash or the session token. A fixed number of queries,
 however much the person wrote.
 """
+from flask import url_for
 from mongoengine.queryset.visitor import Q
 
 from blog.api.items import audit_item
 from blog.models import AuditLog, Post, Transfer, User
 from blog.models.base import utcnow
 from blog.models.comment import Comment
+from blog.models.image import Image
 from blog.models.revision import Revision
 from blog.services.points import DELETED_ACCOUNT
 from blog.web.templating import isodate
@@ -24,6 +26,7 @@ def account_data(user):
         "posts": _posts(user),
         "comments": _comments(user),
         "kudos": _kudos(user),
+        "uploads": _uploads(user),
         "audit": [audit_item(entry) for entry in _oldest_first(AuditLog.objects(
             Q(actor_id=user.pk) | Q(collection="user", document_id=user.pk)), "at")],
     }
@@ -65,6 +68,17 @@ def _posts(user):
         "updatedAt": isodate(post.updated_at), "publishedAt": isodate(post.published_at),
         "revisions": revisions.get(post.pk, []),
     } for post in posts]
+
+
+def _uploads(user):
+    """The person's images and avatar, each with the address its file is downloaded from."""
+    return [{
+        "id": str(image.pk), "kind": image.kind, "filename": image.filename,
+        "contentType": image.content_type, "width": image.width, "height": image.height,
+        "bytes": image.size, "createdAt": isodate(image.created_at),
+        "url": url_for("media.image", image_id=image.pk, _external=True),
+        "thumbnailUrl": url_for("media.thumbnail", image_id=image.pk, _external=True),
+    } for image in _oldest_first(Image.objects(owner=user.pk).exclude("file"), "created_at")]
 
 
 def _comments(user):

@@ -3,11 +3,17 @@
 Everything comes from one ``random.Random(seed)``, so a seed gives the same
 users and posts (dates are relative to the day the seed runs).
 """
+import io
 import random
 from datetime import datetime, timedelta, timezone
 
 import bcrypt
+from bson import ObjectId
+from PIL import Image as PillowImage
+from PIL import ImageDraw
+from werkzeug.datastructures import FileStorage
 
+from blog.media.operations import store_image
 from blog.models import Post, User
 from blog.models.base import aware
 from blog.models.comment import Comment
@@ -17,6 +23,13 @@ DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_PASSWORD = "inkwell-admin"
 DEMO_USER_PASSWORD = "inkwell-demo"
 SPREAD_DAYS = 730
+# Some users get an avatar and some published posts a cover, drawn here with Pillow;
+# a few of each are enough to show them, and keep seeding a large blog quick.
+AVATAR_SHARE, MAX_AVATARS = 0.3, 8
+COVER_SHARE, MAX_COVERS = 0.2, 12
+COVER_SIZE = (1200, 630)
+PICTURE_COLOURS = [(47, 91, 211), (35, 72, 170), (26, 127, 75), (154, 103, 0), (180, 35, 24),
+                   (91, 100, 117), (29, 35, 48), (240, 196, 80), (120, 170, 230)]
 
 FIRST_NAMES = [
     "Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Guido",
@@ -136,6 +149,9 @@ class DemoContent:
         self.random = random.Random(seed)
         self.today = _utc_day_start()
         self._demo_hash = None
+        # Its own sequence, so that the pictures leave the users and posts of a seed as they were.
+        self.pictures = random.Random(seed)
+        self.avatars = self.covers = 0
 
     def _password_hash(self):
         """One hash shared by the demo users: hashing each at cost 12 would take minutes."""
@@ -164,6 +180,13 @@ class DemoContent:
                         password_hash=self._password_hash(), created_at=self._past())
             user.profile.bio = rng.choice(BIOS)
             user.profile.age = age
+            if self.avatars < MAX_AVATARS and self.pictures.random() < AVATAR_SHARE:
+                self.avatars += 1
+                # Its id first, so that the avatar can name its owner and the user is
+                # saved once.
+                user.id = ObjectId()
+                user.avatar = store_image(user, self._picture((256, 256), "avatar.png"),
+                                          kind="avatar")
             user.save()
             yield user
 
@@ -187,8 +210,38 @@ class DemoContent:
                 # Published a while after it was written, and not changed since.
                 post.published_at = created_at + timedelta(hours=rng.uniform(0, 48))
                 post.updated_at = post.published_at
+            if (status == "published" and self.covers < MAX_COVERS
+                    and self.pictures.random() < COVER_SHARE):
+                self.covers += 1
+                post.cover = store_image(post.author, self._picture(COVER_SIZE, "cover.jpg"))
             post.save()
             yield post
+
+    def _picture(self, size, filename):
+        """An abstract picture as an uploaded file: a gradient of two of the site's colours
+        and a few circles and bars."""
+        rng = self.pictures
+        width, height = size
+        top, bottom, *shapes = rng.sample(PICTURE_COLOURS, 5)
+        picture = PillowImage.new("RGB", size)
+        draw = ImageDraw.Draw(picture)
+        for y in range(height):
+            share = y / max(1, height - 1)
+            draw.line([(0, y), (width, y)], fill=tuple(
+                round(a + (b - a) * share) for a, b in zip(top, bottom)))
+        for colour in shapes:
+            x, y = rng.randrange(width), rng.randrange(height)
+            radius = rng.randint(height // 8, height // 3)
+            if rng.random() < 0.6:
+                draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour)
+            else:
+                draw.rectangle((x - radius, y - radius // 4, x + radius, y + radius // 4),
+                               fill=colour)
+        output = io.BytesIO()
+        picture.save(output, "PNG" if filename.endswith(".png") else "JPEG", quality=88)
+        output.seek(0)
+        return FileStorage(output, filename=filename)
+
 
     def comments(self, count, posts, people):
         """Write ``count`` comments by ``people`` on the visible ones of ``posts``, yielding

@@ -12,9 +12,10 @@ import re
 import secrets
 import string
 
+from bson import ObjectId
 from mongoengine import (
-    CASCADE, DateTimeField, IntField, ListField, NotUniqueError, Q, ReferenceField, StringField,
-    ValidationError,
+    CASCADE, DateTimeField, IntField, ListField, NotUniqueError, ObjectIdField, Q,
+    ReferenceField, StringField, ValidationError,
 )
 
 from slugify import slugify as make_slug
@@ -22,7 +23,8 @@ from slugify import slugify as make_slug
 from blog.models.base import (
     PAGES, STATISTICS, TAG_COUNTS, TimestampedDocument, aware, month_name, utcnow,
 )
-from blog.models.querysets import BlogQuerySet
+from blog.models.image import Image
+from blog.models.querysets import BlogQuerySet, referenced_id
 from blog.models.user import User
 from blog.text.analysis import index_fields
 from blog.text.markdown import TooComplex, excerpt, plain_text, render_markdown
@@ -48,6 +50,8 @@ RELATED_SHOWN = 3
 RELATED_CANDIDATES = 200
 SLUG_ALPHABET = string.ascii_lowercase + string.digits
 TAG = re.compile(r"^\w[\w .+#-]*$")
+# An image of this blog in a post's Markdown: ![…](/media/<id>), its thumbnail too.
+MEDIA_LINK = re.compile(r"/media/([0-9a-f]{24})\b")
 
 
 def slugify(title):
@@ -115,6 +119,11 @@ class Post(TimestampedDocument):
     # Deleting an account deletes its posts, each with its own audit entry.
     author = ReferenceField(User, required=True, reverse_delete_rule=CASCADE)
     published_at = DateTimeField(null=True)
+    # An image a post shows is never deleted (blog.media.operations), so no delete rule.
+    cover = ReferenceField(Image, null=True)
+    # The images the post shows (its cover, and those its text links to), filled by clean():
+    # an image is in use while a post lists it.
+    images = ListField(ObjectIdField())
     # Filled by clean() from the title, tags and text (blog.search.analysis).
     search_terms = ListField(StringField())
     title_terms = ListField(StringField())
@@ -139,6 +148,7 @@ class Post(TimestampedDocument):
             # visible yet (by publish time), and one status at a time.
             ("author", "-updated_at", "-id", "published_at"),
             ("author", "status", "-updated_at", "-id", "published_at"),
+            ("images", "-id"),                                     # the posts showing an image
         ],
         "ordering": ["-published_at", "-created_at"],
         "queryset_class": PostQuerySet,
@@ -147,7 +157,7 @@ class Post(TimestampedDocument):
     audited = True
 
     LIST_FIELDS = ("id", "title", "slug", "excerpt", "tags", "status", "author", "created_at",
-                   "updated_at", "published_at", "comment_count")
+                   "updated_at", "published_at", "cover", "comment_count")
 
     def __str__(self):
         return self.title
@@ -220,6 +230,7 @@ class Post(TimestampedDocument):
             if isinstance(self.title, str):
                 for name, value in self.search_fields().items():
                     setattr(self, name, value)
+        self.images = self.shown_images()
         if not self.slug and isinstance(self.title, str):
             self.slug = slugify(self.title)
         now = utcnow()
@@ -235,6 +246,20 @@ class Post(TimestampedDocument):
         """
         html = self.html or render_markdown(self.content)
         return index_fields(self.title, self.tags, plain_text(html))
+
+    @property
+    def cover_id(self):
+        """The cover image's id, without loading the image."""
+        return referenced_id(self, "cover")
+
+    def shown_images(self):
+        """The ids of the images this post shows: its cover, then those its text links to."""
+        found = [self.cover_id] if self.cover_id else []
+        for match in MEDIA_LINK.finditer(self.content or ""):
+            image_id = ObjectId(match[1])
+            if image_id not in found:
+                found.append(image_id)
+        return found
 
     def save(self, *args, **kwargs):
         """Save; a new post whose slug is taken gets a random suffix (``notes-k3x9``).

@@ -94,15 +94,15 @@ def load_references(documents, field):
         return
     reference = documents[0]._fields[field]
     target = reference.document_type
-    ids = {_referenced_id(doc, field) for doc in documents} - {None}
+    ids = {referenced_id(doc, field) for doc in documents} - {None}
     found = {obj.pk: obj for obj in target.objects(pk__in=list(ids))}
     for doc in documents:
-        referenced = found.get(_referenced_id(doc, field))
+        referenced = found.get(referenced_id(doc, field))
         if referenced is not None:
             doc._data[field] = referenced
 
 
-def _referenced_id(document, field):
+def referenced_id(document, field):
     value = document._data.get(field)
     if value is None:
         return None

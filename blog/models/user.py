@@ -9,8 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from mongoengine import (
-    EmbeddedDocument, EmbeddedDocumentField, IntField, ListField, ObjectIdField, StringField,
-    ValidationError,
+    EmbeddedDocument, EmbeddedDocumentField, IntField, ListField, ObjectIdField, ReferenceField,
+    StringField, ValidationError,
 )
 
 from blog.models.base import (
@@ -103,6 +103,8 @@ class User(UserMixin, TimestampedDocument):
     # Transfers that have moved this user's points but are not finished (blog.services.points).
     pending_transfers = ListField(ObjectIdField())
     session_token = StringField(required=True, default=lambda: secrets.token_urlsafe(16))
+    # A square picture (blog.models.image); without one, pages draw the initials.
+    avatar = ReferenceField("Image", null=True)
 
     meta = {
         "collection": "user",
@@ -168,6 +170,21 @@ class User(UserMixin, TimestampedDocument):
     def end_sessions(self):
         """Invalidate every session and remember cookie of this user."""
         self.session_token = secrets.token_urlsafe(16)
+
+    @property
+    def avatar_id(self):
+        """The avatar image's id, without loading the image."""
+        value = self._data.get("avatar")
+        return getattr(value, "pk", None) or getattr(value, "id", None) or value
+
+    @property
+    def initials(self):
+        """Up to two letters for the drawn avatar: the first of the first and last names."""
+        words = [word for word in (self.name or "").split() if word[:1].isalnum()]
+        if not words:
+            return "?"
+        letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+        return letters.upper()
 
     def get_id(self):
         return f"{self.pk}:{self.session_token}"

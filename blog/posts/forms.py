@@ -1,6 +1,7 @@
 from datetime import timezone
 
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -36,6 +37,8 @@ class PostForm(PageForm):
     status = SelectField("Status", choices=[SelectChoice(s, s.capitalize()) for s in STATUSES],
                          default="draft")
     publish_at = PublishTimeField("Publish at (UTC)")
+    cover = FileField("Cover image")
+    remove_cover = BooleanField("Remove the cover image")
 
     def validate_publish_at(self, field):
         if field.data is not None and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:

@@ -9,16 +9,18 @@ from blog.comments.forms import CommentForm
 from blog.cache.pages import cached_page
 from blog.cache.values import cached
 from blog.extensions import limiter, user_or_address
+from blog.media import operations as media
+from blog.media.processing import ImageRefused
 from blog.models import Post
 from blog.models.base import TAG_COUNTS, utcnow
 from blog.models.post import split_tags
-from blog.models.querysets import load_references
+from blog.models.querysets import load_references, referenced_id
 from blog.models.revision import Revision
 from blog.posts.forms import PostForm
 from blog.services import counts
 from blog.text.highlight import stylesheet
 from blog.text.markdown import TooComplex, render_markdown, with_absolute_links
-from blog.web.forms import apply_model_errors, page_arg
+from blog.web.forms import accepts_images, apply_model_errors, page_arg
 from blog.web.links import external_url
 from blog.web.templating import datetime_text
 
@@ -100,6 +102,7 @@ def _previewing():
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
+@accepts_images
 @login_required
 @edit_limit
 @limiter.limit(lambda: current_app.config["POST_RATE_LIMIT"], key_func=user_or_address,
@@ -111,6 +114,7 @@ def new():
 
 
 @bp.route("/posts/<slug>/edit", methods=["GET", "POST"])
+@accepts_images
 @login_required
 @edit_limit
 def edit(slug):
@@ -132,6 +136,7 @@ def _post_form(post=None):
 
 def _edit(form, post, is_new):
     preview = None
+    status = None
     if form.validate_on_submit():
         if "preview" in request.form:
             try:
@@ -145,15 +150,31 @@ def _edit(form, post, is_new):
             post.set_publish_time(form.publish_at.data)
             post.status = form.status.data
             try:
-                post.save()
-            except ValidationError as error:
-                apply_model_errors(form, error)
-            else:
-                flash(_saved_message(post, is_new), "success")
-                return redirect(url_for("posts.show", slug=post.slug))
-    status = 400 if form.errors or form.form_errors else 200
+                if _save_with_cover(form, post):
+                    flash(_saved_message(post, is_new), "success")
+                    return redirect(url_for("posts.show", slug=post.slug))
+            except ImageRefused as refused:
+                form.cover.errors = [str(refused)]
+                status = refused.status
+    status = status or (400 if form.errors or form.form_errors else 200)
     return render_template("posts/edit.html", form=form, post=post, is_new=is_new,
                            preview=preview), status
+
+
+def _save_with_cover(form, post):
+    """Save the post with the cover the form sends (or without one, when asked); True once
+    saved. A cover the post no longer shows goes when no other post shows it either.
+    Raises ImageRefused for a file that is no image."""
+    try:
+        replaced = media.save_with_image(post, "cover", form.cover.data,
+                                         form.remove_cover.data,
+                                         current_user._get_current_object())
+    except ValidationError as error:
+        apply_model_errors(form, error)
+        return False
+    if replaced:
+        media.delete_unused([replaced], referenced_id(post, "author"))
+    return True
 
 
 def _saved_message(post, is_new):

@@ -4,11 +4,13 @@ import gc
 import re
 import time
 from contextlib import contextmanager
-from html import unescape
-from urllib.parse import urljoin
+from html import escape, unescape
+from urllib.parse import urljoin, urlsplit
 
 import nh3
+from flask import current_app, has_app_context
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 
 from blog.text.highlight import allowed_class, highlight_code, highlight_deadline
 
@@ -53,6 +55,39 @@ _markdown.block.ruler.before("table", "time_limit", _within_time,
                              {"alt": ["paragraph", "reference", "blockquote", "list"]})
 _markdown.inline.ruler.before("text", "time_limit", _within_time)
 
+
+def _image(renderer, tokens, idx, options, env):
+    """An image of this blog, or of a host in ``IMAGE_HOSTS``; any other becomes a link to
+    it, so that showing a post tells no other host who reads it."""
+    token = tokens[idx]
+    source = token.attrGet("src") or ""
+    if image_allowed(source, env.get("image_hosts", ())):
+        token.attrSet("loading", "lazy")
+        return RendererHTML.image(renderer, tokens, idx, options, env)
+    text = renderer.renderInlineAsText(token.children or [], options, env) or source
+    return f'<a href="{escape(source)}">{escape(text)}</a>'
+
+
+_markdown.add_render_rule("image", _image)
+
+
+def image_allowed(source, hosts):
+    """Whether an image at ``source`` may be shown: a path on this blog, or an https or
+    http address on one of ``hosts``."""
+    if "\\" in source:
+        return False
+    parts = urlsplit(source)
+    if not parts.scheme and not parts.netloc:
+        return source.startswith("/")
+    return (parts.scheme in ("http", "https") and parts.netloc != ""
+            and parts.netloc.lower().rsplit("@", 1)[-1] in hosts)
+
+
+def image_hosts():
+    """The hosts whose images posts show (``IMAGE_HOSTS``); none outside an app."""
+    return current_app.config.get("IMAGE_HOSTS", ()) if has_app_context() else ()
+
+
 # Comments: the same, without images or headings ("# 1" stays a line of text).
 _comment_markdown = MarkdownIt("commonmark", _markdown.options)
 _comment_markdown.enable(["table", "strikethrough", "replacements"])
@@ -68,7 +103,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
+    "img": {"src", "alt", "title", "loading"},
     "code": {"class"},
     "span": {"class"},
     "th": {"align"},
@@ -96,7 +131,7 @@ def _collection_paused():
 
 def render_markdown(text):
     """Markdown rendered, code blocks coloured, then sanitised: no script, handler, style
-    or unsafe URL survives.
+    or unsafe URL survives, and images only from this blog or ``IMAGE_HOSTS``.
 
     Raises ``TooComplex`` when parsing takes longer than ``PARSE_SECONDS`` of
     this thread's processor time.
@@ -114,7 +149,8 @@ def _render(parser, text, tags, link_rel):
     token = _highlight_deadline.set(highlight_deadline())
     try:
         with _collection_paused():
-            env = {"steps": 0, "deadline": time.thread_time() + PARSE_SECONDS}
+            env = {"steps": 0, "deadline": time.thread_time() + PARSE_SECONDS,
+                   "image_hosts": image_hosts()}
             html = parser.render(text or "", env)
     finally:
         _highlight_deadline.reset(token)

@@ -1,4 +1,5 @@
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from blog.web.forms import PageForm
@@ -10,6 +11,8 @@ class ProfileForm(PageForm):
     bio = TextAreaField("About you", validators=[Length(max=500)])
     age = IntegerField("Age", validators=[Optional(), NumberRange(min=13, max=120)])
     website = StringField("Website", validators=[Optional(), Length(max=200)])
+    avatar = FileField("Avatar")
+    remove_avatar = BooleanField("Remove my avatar")
 
 
 class KudosForm(PageForm):

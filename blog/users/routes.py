@@ -3,13 +3,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from mongoengine import ValidationError
 
+from blog.media import operations as media
+from blog.media.processing import ImageRefused
 from blog.models import Post
 from blog.models.base import utcnow
 from blog.models.post import SHOWN_STATUSES
 from blog.services import points
 from blog.services.sessions import fresh_user
 from blog.users.forms import KudosForm, ProfileForm
-from blog.web.forms import apply_model_errors, page_arg, str_arg, user_or_404
+from blog.web.forms import accepts_images, apply_model_errors, page_arg, str_arg, user_or_404
 from blog.web.security import safe_next_url
 
 bp = Blueprint("users", __name__)
@@ -78,21 +80,37 @@ def kudos(user_id):
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
+@accepts_images
 @login_required
 def settings():
     user = fresh_user()
     form = ProfileForm(obj=user.profile, name=user.name)
+    status = None
     if form.validate_on_submit():
         user.name = form.name.data
         user.profile.bio = (form.bio.data or "").strip()
         user.profile.age = form.age.data
         user.profile.website = (form.website.data or "").strip()
         try:
-            user.save()
-        except ValidationError as error:
-            apply_model_errors(form, error)
-        else:
-            flash("Your profile is saved.", "success")
-            return redirect(url_for("users.profile", user_id=user.pk))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("users/settings.html", form=form), status
+            if _save_with_avatar(form, user):
+                flash("Your profile is saved.", "success")
+                return redirect(url_for("users.profile", user_id=user.pk))
+        except ImageRefused as refused:
+            form.avatar.errors = [str(refused)]
+            status = refused.status
+    status = status or (400 if form.errors or form.form_errors else 200)
+    return render_template("users/settings.html", form=form, user=user), status
+
+
+def _save_with_avatar(form, user):
+    """Save the profile with the avatar the form sends (cropped square), or without one
+    when asked; True once saved. The avatar it replaces is deleted."""
+    try:
+        replaced = media.save_with_image(user, "avatar", form.avatar.data,
+                                         form.remove_avatar.data, user, kind="avatar")
+    except ValidationError as error:
+        apply_model_errors(form, error)
+        return False
+    if replaced:
+        media.delete_avatar(replaced)
+    return True

@@ -1,5 +1,5 @@
 """Reading what a request sends: forms, query parameters and ids in paths."""
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_wtf import FlaskForm
 from mongoengine import ValidationError
 
@@ -7,6 +7,8 @@ from blog.models import User
 from blog.models.base import field_message_text, field_messages
 
 MAX_NUMBER_LENGTH = 9
+# Room for a form's other fields beside an image file, in a request that sends one.
+FORM_ALLOWANCE = 1024 * 1024
 
 
 class PageForm(FlaskForm):
@@ -69,8 +71,30 @@ def str_arg(name, max_length=200):
 
 
 def wants_json():
-    """Whether this request is the API's (or the health check's), which answer in JSON."""
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """Whether this request is the API's (or the health check's), which answer in JSON, or
+    asks for JSON (the editor's image button)."""
+    return request.path.startswith("/api/") or request.path == "/healthz" or prefers_json()
+
+
+def prefers_json():
+    """Whether the request's ``Accept`` header puts JSON before HTML."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def accepts_images(view):
+    """Mark a view whose form may send an image file: its requests may be as large as
+    ``MAX_IMAGE_BYTES`` and the other fields (``allow_image_uploads`` reads the mark)."""
+    view.accepts_images = True
+    return view
+
+
+def allow_image_uploads():
+    """A ``before_request`` hook, run before anything reads the form (CSRF does): the size
+    limit of a request that may carry an image (a form sent as multipart/form-data; any
+    other stays within ``MAX_CONTENT_LENGTH``)."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "accepts_images", False) and request.mimetype == "multipart/form-data":
+        request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + FORM_ALLOWANCE
 
 
 def user_or_404(user_id):

@@ -8,9 +8,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from blog.extensions import login_manager
 from blog.web.forms import wants_json
 
+# Images come from the blog itself and from the hosts of IMAGE_HOSTS only (added per app).
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
-    "img-src 'self' https: data:",
+    "img-src 'self' data:{image_hosts}",
     "style-src 'self'",
     "script-src 'self'",
     "object-src 'none'",
@@ -22,9 +23,15 @@ CONTENT_SECURITY_POLICY = "; ".join([
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
+def content_security_policy(image_hosts):
+    return CONTENT_SECURITY_POLICY.format(
+        image_hosts="".join(f" https://{host}" for host in image_hosts))
+
+
 def add_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy",
+                       content_security_policy(current_app.config["IMAGE_HOSTS"]))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -1,5 +1,6 @@
 """Filters, tests and globals the templates share."""
 import re
+import zlib
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -98,6 +99,16 @@ def canonical_url():
     return f"{external_path(request.path)}{query}"
 
 
+# The site's colours (static/css/site.css), dark enough for white initials.
+AVATAR_COLOURS = ("#2f5bd3", "#2348aa", "#1a7f4b", "#9a6700", "#b42318", "#5b6475", "#1d2330")
+
+
+def avatar_colour(user):
+    """The colour of a user's drawn avatar: the same for them on every page."""
+    digest = zlib.crc32(str(user.pk).encode())
+    return AVATAR_COLOURS[digest % len(AVATAR_COLOURS)]
+
+
 def register_template_helpers(app):
     app.add_template_filter(date)
     app.add_template_filter(isodate)
@@ -110,6 +121,7 @@ def register_template_helpers(app):
     app.add_template_test(is_instant, "instant")
     app.add_template_global(page_url)
     app.add_template_global(canonical_url)
+    app.add_template_global(avatar_colour)
     # {% if pieces is changed %}: whether word_diff's pieces hold an insertion or deletion.
     app.add_template_test(is_changed, "changed")
     app.add_template_global(lambda: datetime.now(timezone.utc).year, "current_year")
