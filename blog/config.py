@@ -121,6 +121,8 @@ class Config:
     # images may take in all, thumbnails included.
     MAX_IMAGE_BYTES = 5_000_000
     MEDIA_QUOTA_MB = 100
+    # Uploads per person: each is decoded and encoded again, which takes processor time.
+    UPLOAD_RATE_LIMIT = "20 per minute"
     # Hosts whose images posts may show (a JSON list as FLASK_IMAGE_HOSTS); images from any
     # other host are shown as links, so that no one else learns who reads the blog.
     IMAGE_HOSTS = []

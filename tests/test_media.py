@@ -249,3 +249,13 @@ def test_deleting_a_post_deletes_its_unused_uploads(app, ann, ann_client, make_p
     assert ann_client.post(f"/posts/{post.slug}/delete").status_code == 302
     assert ann_client.get(only_here["url"]).status_code == 404
     assert ann_client.get(shared["url"]).status_code == 200
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_one_person_uploads_at_most_twenty_images_a_minute(app, ann_client, bob, client_for):
+    small = image_bytes("PNG", 8, 8)
+    statuses = [send(ann_client, small).status_code for _ in range(21)]
+    assert statuses == [201] * 20 + [429]
+    assert send(client_for(bob), small).status_code == 201, "someone else still uploads"
+    with app.app_context():
+        assert Image.objects.count() == 21

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from mongoengine.connection import get_db
 
 from blog.errors import error_response
+from blog.extensions import limiter, user_or_address
 from blog.media import operations
 from blog.media.forms import UploadForm
 from blog.media.processing import ImageRefused, megabytes
@@ -47,6 +48,7 @@ def _uploads_page(form, status=200, uploaded=None):
 
 @bp.route("/media", methods=["POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"], key_func=user_or_address)
 @accepts_images
 def upload():
     """Store an image; JSON for the editor's button, else back to the uploads page."""
