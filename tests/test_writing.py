@@ -76,7 +76,10 @@ def test_the_dashboard_lists_my_posts_newest_change_first_with_counts(author, sh
                            ("published", ["Out"]), ("archived", ["Shelved"])]:
         page = writer.get(f"/me/posts?status={status}").get_data(as_text=True)
         assert _dashboard_titles(page) == titles, status
-    assert 'href="/me/posts">My posts</a>' in writer.get("/").get_data(as_text=True)
+    assert 'href="/me/posts" class="nav-wide">My posts</a>' in writer.get("/").get_data(as_text=True)
+    # On a phone the header leaves that link out; the writer's profile leads there.
+    profile = writer.get(f"/users/{author.pk}").get_data(as_text=True)
+    assert 'href="/me/posts">Your posts and drafts</a>' in profile
 
 
 def test_an_edit_moves_a_post_to_the_top(author, shelf, client_for):
