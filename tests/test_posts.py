@@ -327,6 +327,25 @@ def test_reindex_brings_old_excerpts_up_to_date(app, runner, make_user, make_pos
         client.get("/").get_data(as_text=True)
 
 
+
+def test_reindex_renders_posts_saved_under_earlier_rules(app, runner, make_user, make_post,
+                                                        client):
+    """A post saved before remote images became links shows them as links once reindexed,
+    at once, also to a reader whose page was cached."""
+    post = make_post(make_user(), title="Elsewhere",
+                     content="A picture: ![the view](https://elsewhere.example/view.png)")
+    with app.app_context():
+        Post.objects(pk=post.pk).update_one(
+            set__html='<p>A picture: <img src="https://elsewhere.example/view.png" '
+                      'alt="the view"></p>')
+    assert '<img src="https://elsewhere.example/view.png"' in \
+        client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Reindexed 1 post." in result.output
+    page = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert "<img src=\"https://elsewhere.example" not in page
+    assert 'href="https://elsewhere.example/view.png"' in page
+
 def test_a_page_past_the_last_is_a_404_with_a_link_to_the_last(client, make_user, make_post):
     author = make_user()
     for number in range(23):
